@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.js';
+import { openServices } from '../../services.js';
+import { buildApp } from '../../server/app.js';
+import { redact } from '../../store/open.js';
+
+export function registerServerCommand(program: Command): void {
+  program
+    .command('server')
+    .description('Run the Trainyard server: MLflow-compatible tracking API, artifact proxy, training API and UI')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1; use 0.0.0.0 to expose it)')
+    .option('--port <port>', 'port to listen on (default 5000)', (v) => Number(v))
+    .option('--backend-store-uri <uri>', 'metadata database: sqlite:///path or postgresql://user:pass@host/db')
+    .option('--artifacts-destination <uri>', 'where artifacts are stored: a folder or s3://bucket/prefix')
+    .option('--config <file>', 'YAML config file')
+    .action(async (opts: { host?: string; port?: number; backendStoreUri?: string; artifactsDestination?: string; config?: string }) => {
+      const config = loadConfig({
+        host: opts.host,
+        port: opts.port,
+        backendStoreUri: opts.backendStoreUri,
+        artifactsDestination: opts.artifactsDestination,
+        config: opts.config,
+      });
+      const services = await openServices(config);
+      const app = await buildApp(services);
+      let closing = false;
+      const shutdown = async (signal: string) => {
+        if (closing) return;
+        closing = true;
+        app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+        try {
+          await app.close();
+        } finally {
+          await services.close();
+          app.log.info('stopped');
+        }
+      };
+      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      process.once('SIGINT', () => void shutdown('SIGINT'));
+      await app.listen({ host: config.host, port: config.port });
+      app.log.info(
+        { store: redact(config.backendStoreUri), artifacts: services.artifacts.location },
+        `Trainyard listening on http://${config.host}:${config.port}`,
+      );
+    });
+}

@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { invalid } from './errors.js';
+
+/**
+ * Trainyard's settings. Precedence: command-line flag > TRAINYARD_* environment variable >
+ * config file (`--config`, TRAINYARD_CONFIG, or `$TRAINYARD_HOME/config.yaml`) > default.
+ */
+export interface Config {
+  home: string;
+  host: string;
+  port: number;
+  backendStoreUri: string;
+  artifactsDestination: string;
+  /** S3-compatible endpoint for s3:// artifact stores (MinIO, s3rver, ...). */
+  s3EndpointUrl: string | undefined;
+  logLevel: string;
+  /** Largest JSON request body, bytes. Artifact uploads stream and are not bound by it. */
+  bodyLimit: number;
+}
+
+type Key = keyof Config;
+const NUMERIC: ReadonlySet<Key> = new Set(['port', 'bodyLimit']);
+
+/** Environment variables per setting; the first one set wins. MLflow's own names are honoured too. */
+const ENV: Partial<Record<Key, string[]>> = {
+  host: ['TRAINYARD_HOST'],
+  port: ['TRAINYARD_PORT'],
+  backendStoreUri: ['TRAINYARD_BACKEND_STORE_URI', 'MLFLOW_BACKEND_STORE_URI'],
+  artifactsDestination: ['TRAINYARD_ARTIFACTS_DESTINATION', 'MLFLOW_ARTIFACTS_DESTINATION'],
+  s3EndpointUrl: ['TRAINYARD_S3_ENDPOINT_URL', 'MLFLOW_S3_ENDPOINT_URL'],
+  logLevel: ['TRAINYARD_LOG_LEVEL'],
+  bodyLimit: ['TRAINYARD_BODY_LIMIT'],
+};
+
+export type ConfigOverrides = Partial<{ [K in Key]: Config[K] }> & { config?: string };
+
+export function loadConfig(flags: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const home = resolve(flags.home ?? env.TRAINYARD_HOME ?? '.trainyard');
+  const file = readConfigFile(flags.config ?? env.TRAINYARD_CONFIG ?? join(home, 'config.yaml'), Boolean(flags.config ?? env.TRAINYARD_CONFIG));
+  const defaults: Config = {
+    home,
+    host: '127.0.0.1',
+    port: 5000,
+    backendStoreUri: `sqlite:///${join(home, 'trainyard.db')}`,
+    artifactsDestination: join(home, 'artifacts'),
+    s3EndpointUrl: undefined,
+    logLevel: 'info',
+    bodyLimit: 16 * 1024 * 1024,
+  };
+  const out: Record<string, unknown> = { ...defaults };
+  for (const key of Object.keys(defaults) as Key[]) {
+    if (key === 'home') continue;
+    const fromFlag = flags[key];
+    const fromEnv = ENV[key]?.map((name) => env[name]).find((v) => v !== undefined && v !== '');
+    const fromFile = file[key];
+    const value = fromFlag ?? fromEnv ?? fromFile;
+    if (value === undefined) continue;
+    out[key] = NUMERIC.has(key) ? toNumber(key, value) : String(value);
+  }
+  return out as unknown as Config;
+}
+
+function toNumber(key: string, value: unknown): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n)) throw invalid(`Setting '${key}' must be a number, got '${String(value)}'`);
+  return n;
+}
+
+function readConfigFile(path: string, required: boolean): Record<string, unknown> {
+  if (!existsSync(path)) {
+    if (required) throw invalid(`Config file '${path}' does not exist`);
+    return {};
+  }
+  const parsed: unknown = parseYaml(readFileSync(path, 'utf8'));
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw invalid(`Config file '${path}' must hold a mapping of settings`);
+  }
+  return parsed as Record<string, unknown>;
+}

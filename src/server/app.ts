@@ -1,0 +1,44 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Services } from '../services.js';
+import { MLFLOW_COMPAT_VERSION, VERSION } from '../version.js';
+import { installErrorHandling } from './errors.js';
+import { experimentRpcs } from './mlflow/experiments.js';
+import { metricRpcs } from './mlflow/metrics.js';
+import { registerRpcs } from './mlflow/rpc.js';
+import { runRpcs } from './mlflow/runs.js';
+
+export interface AppOptions {
+  /** pino logger options, or false for none (tests). */
+  logger?: boolean | { level: string };
+}
+
+/** The HTTP application: routes translate requests into service calls and hold no business logic. */
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: services.config.logLevel },
+    disableRequestLogging: true,
+    bodyLimit: services.config.bodyLimit,
+    // MLflow's query strings repeat keys for lists (run_ids=a&run_ids=b); they arrive as arrays.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+  });
+  installErrorHandling(app);
+
+  // Some MLflow clients post JSON without a JSON content type; read any text body as JSON.
+  app.addContentTypeParser(['text/plain', 'application/x-www-form-urlencoded'], { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '') return done(null, {});
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      (err as { statusCode?: number }).statusCode = 400;
+      done(err as Error, undefined);
+    }
+  });
+
+  app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
+  // Clients read /version as MLflow's version; Trainyard's own rides along in a header.
+  app.get('/version', async (_req, reply) => reply.type('text/plain').header('x-trainyard-version', VERSION).send(MLFLOW_COMPAT_VERSION));
+
+  const t = services.tracking;
+  registerRpcs(app, [...experimentRpcs(t), ...runRpcs(t), ...metricRpcs(t)]);
+  return app;
+}

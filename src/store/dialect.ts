@@ -1,0 +1,8 @@
+import { SqliteAdapter, type Kysely } from 'kysely';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** Which engine a Kysely instance talks to; migrations branch on it only for DDL differences. */
+export function dialectOf(db: Kysely<any>): DialectName {
+  return db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
+}

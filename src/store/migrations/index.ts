@@ -1,0 +1,16 @@
+import type { Migration } from 'kysely';
+import * as tracking from './001_tracking.js';
+import * as registry from './002_model_registry.js';
+import * as loggedModels from './003_logged_models.js';
+
+/**
+ * Every migration, in order. A migration only ever adds to the schema of its major version;
+ * a change that needs data rewritten bumps SCHEMA_MAJOR so it is never applied silently.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '001_tracking': tracking,
+  '002_model_registry': registry,
+  '003_logged_models': loggedModels,
+};
+
+export const SCHEMA_MAJOR = 1;
