@@ -1,0 +1,182 @@
+/**
+ * The tracking figures: ingest (log-batch, log-metric), reads (get-history, search-runs) and the
+ * server's memory, each timed from the load process over keep-alive HTTP.
+ */
+import type { BenchContext } from './context.js';
+import { median, ml, type LoadClient } from './load-client.js';
+import type { Measurement, Row } from './report.js';
+import {
+  T0,
+  createExperiment,
+  createRun,
+  logBatchBody,
+  searchQuery,
+  seedSearchRunsDirect,
+  seedSearchRunsOverHttp,
+} from './tracking-data.js';
+
+const MB = 1024 * 1024;
+const BATCH_POINTS = 1000;
+
+/** Sequential log-batch requests of 1,000 points for `ms`; the next body is built while the server works. */
+async function logBatchLoad(client: LoadClient, runId: string, ms: number, firstStep = 0, onReply?: () => void): Promise<{ points: number; seconds: number }> {
+  const stepsPerBody = BATCH_POINTS / 10;
+  let step = firstStep;
+  let body = logBatchBody(runId, step, BATCH_POINTS);
+  let points = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    const pending = client.post(ml('/runs/log-batch'), body);
+    step += stepsPerBody;
+    body = logBatchBody(runId, step, BATCH_POINTS);
+    const reply = await pending;
+    if (reply.status !== 200) throw new Error(`log-batch answered ${reply.status}: ${reply.body.slice(0, 300)}`);
+    points += BATCH_POINTS;
+    onReply?.();
+  }
+  return { points, seconds: (performance.now() - start) / 1000 };
+}
+
+/** Median latency of `times` identical calls after a few warm-ups; the response must be 200. */
+async function medianLatency(times: number, call: () => Promise<{ status: number; body: string }>): Promise<number> {
+  for (let i = 0; i < 5; i++) await call();
+  const samples: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const start = performance.now();
+    const reply = await call();
+    samples.push(performance.now() - start);
+    if (reply.status !== 200) throw new Error(`answered ${reply.status}: ${reply.body.slice(0, 300)}`);
+  }
+  return median(samples);
+}
+
+async function searchAvailable(client: LoadClient): Promise<boolean> {
+  const reply = await client.post(ml('/runs/search'), { experiment_ids: ['0'], max_results: 1 });
+  return reply.status !== 404 || !reply.body.includes('ENDPOINT_NOT_FOUND');
+}
+
+const SEARCH_MISSING = { unavailable: 'POST /runs/search is not served yet' };
+
+async function searchMedian(client: LoadClient, experimentId: string, expectedRuns: number): Promise<Measurement> {
+  if (!(await searchAvailable(client))) return SEARCH_MISSING;
+  const body = JSON.stringify(searchQuery(experimentId));
+  const first = await client.post(ml('/runs/search'), body);
+  if (first.status !== 200) return { unavailable: `search answered ${first.status}: ${first.body.slice(0, 200)}` };
+  const returned = (JSON.parse(first.body) as { runs?: unknown[] }).runs?.length ?? 0;
+  const ms = await medianLatency(50, () => client.post(ml('/runs/search'), body));
+  return { value: ms, note: `${expectedRuns.toLocaleString('en-US')} runs, ${returned} returned` };
+}
+
+export const trackingRows: Row<BenchContext>[] = [
+  {
+    name: 'server RSS, idle',
+    budget: 120,
+    unit: 'MB',
+    better: 'lower',
+    async measure({ server }) {
+      await new Promise((r) => setTimeout(r, 1000));
+      return { value: server.rss() / MB };
+    },
+  },
+  {
+    name: 'log-batch, 1,000 points/request, one client',
+    budget: 300_000,
+    unit: 'points/s',
+    better: 'higher',
+    async measure({ client }) {
+      const runId = await createRun(client, '0');
+      await logBatchLoad(client, runId, 1000);
+      const { points, seconds } = await logBatchLoad(client, runId, 5000, 1_000_000);
+      return { value: points / seconds, note: `${points.toLocaleString('en-US')} points in ${seconds.toFixed(1)} s` };
+    },
+  },
+  {
+    name: 'server RSS, under the log-batch load',
+    budget: 300,
+    unit: 'MB',
+    better: 'lower',
+    async measure({ client, server }) {
+      const runId = await createRun(client, '0');
+      let peak = server.rss();
+      let last = 0;
+      await logBatchLoad(client, runId, 4000, 0, () => {
+        const now = performance.now();
+        if (now - last < 20) return;
+        last = now;
+        peak = Math.max(peak, server.rss());
+      });
+      return { value: peak / MB, note: 'peak VmRSS' };
+    },
+  },
+  {
+    name: 'log-metric, sequential, one keep-alive client',
+    budget: 4000,
+    unit: 'requests/s',
+    better: 'higher',
+    async measure({ client }) {
+      const runId = await createRun(client, '0');
+      const path = ml('/runs/log-metric');
+      let step = 0;
+      const once = async () => {
+        step++;
+        const reply = await client.post(path, `{"run_id":"${runId}","key":"loss","value":${1 / step},"timestamp":${T0 + step},"step":${step}}`);
+        if (reply.status !== 200) throw new Error(`log-metric answered ${reply.status}: ${reply.body.slice(0, 300)}`);
+      };
+      for (let i = 0; i < 500; i++) await once();
+      let requests = 0;
+      const start = performance.now();
+      while (performance.now() - start < 4000) {
+        await once();
+        requests++;
+      }
+      return { value: requests / ((performance.now() - start) / 1000) };
+    },
+  },
+  {
+    name: 'get-history, 100,000 points',
+    budget: 100,
+    unit: 'ms',
+    better: 'lower',
+    async measure({ client }) {
+      const runId = await createRun(client, '0');
+      for (let i = 0; i < 100; i++) {
+        const reply = await client.post(ml('/runs/log-batch'), logBatchBody(runId, i * 1000, 1000, 1));
+        if (reply.status !== 200) throw new Error(`log-batch answered ${reply.status}: ${reply.body.slice(0, 300)}`);
+      }
+      const query = { run_id: runId, metric_key: 'loss' };
+      const first = await client.get(ml('/metrics/get-history'), query);
+      const count = (JSON.parse(first.body) as { metrics: unknown[] }).metrics.length;
+      if (count !== 100_000) throw new Error(`get-history returned ${count} points, expected 100,000`);
+      const ms = await medianLatency(20, () => client.get(ml('/metrics/get-history'), query));
+      return { value: ms, note: 'median, full response received' };
+    },
+  },
+  {
+    name: 'search-runs, 1,000 runs, filter + order by metric, 100 results',
+    budget: 5,
+    unit: 'ms',
+    better: 'lower',
+    async measure({ client }) {
+      if (!(await searchAvailable(client))) return SEARCH_MISSING;
+      const experimentId = await createExperiment(client, 'bench-search-1k');
+      await seedSearchRunsOverHttp(client, experimentId, 1000);
+      return searchMedian(client, experimentId, 1000);
+    },
+  },
+  {
+    name: 'search-runs, 100,000 runs, same query',
+    budget: 50,
+    unit: 'ms',
+    better: 'lower',
+    async measure(ctx) {
+      if (!(await searchAvailable(ctx.client))) return SEARCH_MISSING;
+      let experimentId = '';
+      return ctx.withServer(
+        async (services) => {
+          experimentId = await seedSearchRunsDirect(services, 'bench-search-100k', 100_000);
+        },
+        (_server, client) => searchMedian(client, experimentId, 100_000),
+      );
+    },
+  },
+];
