@@ -154,6 +154,60 @@ export interface LoggedModelMetricsTable {
   dataset_digest: string;
 }
 
+export interface ConnectionsTable {
+  id: string;
+  type: string;
+  spec: string;
+  secrets: string | null;
+  created_at: number;
+  updated_at: number;
+}
+export interface TrainingsTable {
+  id: string;
+  spec: string;
+  generation: number;
+  state: string;
+  exit_code: number | null;
+  reason: string | null;
+  message: string | null;
+  run_id: string | null;
+  commit_id: string | null;
+  source_hash: string | null;
+  artifacts: string;
+  model_name: string;
+  model_version: string;
+  job_id: string | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+export interface TrainingEventsTable {
+  training_id: string;
+  generation: number;
+  at: number;
+  state: string;
+  message: string | null;
+}
+export interface JobsTable {
+  id: string;
+  owner_kind: string;
+  owner_id: string;
+  state: string;
+  executor: string;
+  spec: string;
+  handle: string | null;
+  worker: string | null;
+  heartbeat_at: number | null;
+  cancel_requested: Generated<number>;
+  exit_code: number | null;
+  reason: string | null;
+  message: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
 export interface Database {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -174,4 +228,8 @@ export interface Database {
   logged_model_tags: LoggedModelTagsTable;
   logged_model_params: LoggedModelParamsTable;
   logged_model_metrics: LoggedModelMetricsTable;
+  connections: ConnectionsTable;
+  trainings: TrainingsTable;
+  training_events: TrainingEventsTable;
+  jobs: JobsTable;
 }

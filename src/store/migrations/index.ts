@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as tracking from './001_tracking.js';
 import * as registry from './002_model_registry.js';
 import * as loggedModels from './003_logged_models.js';
+import * as trainings from './005_trainings.js';
 
 /**
  * Every migration, in order. A migration only ever adds to the schema of its major version;
@@ -11,6 +12,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '001_tracking': tracking,
   '002_model_registry': registry,
   '003_logged_models': loggedModels,
+  '005_trainings': trainings,
 };
 
 export const SCHEMA_MAJOR = 1;
