@@ -1,0 +1,27 @@
+/**
+ * Trainyard's TypeScript client, browser-safe parts. Node code that works with local files
+ * imports `ArtifactFiles` from './artifacts-fs.js' as well.
+ */
+import { ArtifactsClient } from './artifacts.js';
+import { HttpClient, type HttpClientOptions } from './http.js';
+import { RegistryClient } from './registry.js';
+import { TrackingClient } from './tracking.js';
+
+export * from './artifacts.js';
+export * from './http.js';
+export * from './pages.js';
+export * from './registry.js';
+export * from './tracking.js';
+
+export interface TrainyardClient {
+  http: HttpClient;
+  tracking: TrackingClient;
+  registry: RegistryClient;
+  artifacts: ArtifactsClient;
+}
+
+/** All API clients over one shared transport (one connection pool, one set of headers). */
+export function createClient(options: HttpClientOptions | string): TrainyardClient {
+  const http = new HttpClient(options);
+  return { http, tracking: new TrackingClient(http), registry: new RegistryClient(http), artifacts: new ArtifactsClient(http) };
+}
