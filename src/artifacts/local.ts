@@ -1,72 +1,146 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { dirname, join, relative, sep } from 'node:path';
+import { constants, createWriteStream } from 'node:fs';
+import { lstat, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalid, notFound } from '../errors.js';
-import type { ArtifactEntry, ArtifactStat, ArtifactStore } from './store.js';
+import { LocalUploads, RESERVED_DIR } from './local-uploads.js';
+import type { ArtifactDownload, ArtifactEntry, ArtifactStat, ArtifactStore, UploadedPart } from './store.js';
+import { ByteCounter } from './streams.js';
 
-/** Artifacts in a local folder. Writes land in a temporary file renamed into place, so a reader never sees half a file. */
+/**
+ * Artifacts in a local folder. Every write streams into a temporary file inside the root's
+ * reserved folder and is renamed into place, so a reader never sees half a file and a failed
+ * upload leaves nothing behind under its name.
+ */
 export class LocalArtifactStore implements ArtifactStore {
   readonly location: string;
+  private readonly uploads: LocalUploads;
+  private rootReal: string | undefined;
 
   constructor(private readonly root: string) {
     this.location = root;
+    this.uploads = new LocalUploads(() => this.realRoot());
   }
 
   async put(path: string, body: Readable): Promise<{ size: number }> {
-    const target = await this.resolve(path);
     if (path === '') throw invalid('An artifact path must name a file');
-    await mkdir(dirname(target), { recursive: true });
-    const existing = await stat(target).catch(() => undefined);
-    if (existing?.isDirectory()) throw invalid(`Cannot write artifact '${path}': a folder of that name exists`);
-    const temp = `${target}.${randomBytes(6).toString('hex')}.partial`;
-    let size = 0;
-    body.on('data', (chunk: Buffer) => (size += chunk.length));
+    const target = await this.prepareTarget(path);
+    const temp = await this.uploads.tempFile();
     try {
-      await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
-      await rename(temp, target);
+      const counter = new ByteCounter();
+      await pipeline(body, counter, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
+      await this.moveIntoPlace(temp, target, path);
+      return { size: counter.bytes };
     } catch (err) {
+      body.destroy();
       await rm(temp, { force: true });
       throw err;
     }
-    return { size };
   }
 
-  async get(path: string): Promise<Readable> {
+  async get(path: string): Promise<ArtifactDownload> {
     const target = await this.resolve(path);
-    const s = await stat(target).catch(() => undefined);
-    if (!s || !s.isFile()) throw notFound(`Artifact '${path}' does not exist`);
-    return createReadStream(target);
+    // O_NONBLOCK: a FIFO planted in the folder must not hang the request; regular files ignore it.
+    const handle = await open(target, constants.O_RDONLY | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR' || err.code === 'EISDIR') return undefined;
+      throw err;
+    });
+    if (!handle) throw notFound(`Artifact '${path}' does not exist`);
+    const s = await handle.stat();
+    if (!s.isFile()) {
+      await handle.close();
+      throw notFound(`Artifact '${path}' does not exist or is a folder`);
+    }
+    // Size and bytes come from the same open file, so a concurrent replacement cannot mix them.
+    return { body: handle.createReadStream({ highWaterMark: 256 * 1024 }), size: s.size };
   }
 
   async stat(path: string): Promise<ArtifactStat | undefined> {
     const s = await stat(await this.resolve(path)).catch(() => undefined);
-    return s ? { isDir: s.isDirectory(), size: s.isDirectory() ? 0 : s.size } : undefined;
+    if (!s || !(s.isFile() || s.isDirectory())) return undefined;
+    return { isDir: s.isDirectory(), size: s.isDirectory() ? 0 : s.size };
   }
 
   async list(path: string): Promise<ArtifactEntry[]> {
     const folder = await this.resolve(path);
     const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
-    const out: ArtifactEntry[] = [];
-    for (const e of entries) {
-      if (e.name.endsWith('.partial')) continue;
-      const rel = path === '' ? e.name : `${path}/${e.name}`;
-      if (e.isDirectory()) out.push({ path: rel, isDir: true });
-      else if (e.isFile()) out.push({ path: rel, isDir: false, size: (await stat(join(folder, e.name))).size });
-      // Symbolic links and devices are not artifacts: they are left out rather than followed.
-    }
-    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const out = await Promise.all(
+      entries.map(async (e): Promise<ArtifactEntry | undefined> => {
+        if (path === '' && e.name === RESERVED_DIR) return undefined;
+        const rel = path === '' ? e.name : `${path}/${e.name}`;
+        if (e.isDirectory()) return { path: rel, isDir: true };
+        if (e.isFile()) {
+          const s = await lstat(join(folder, e.name)).catch(() => undefined);
+          return s ? { path: rel, isDir: false, size: s.size } : undefined;
+        }
+        // Symbolic links, sockets and devices are not artifacts: left out rather than followed.
+        return undefined;
+      }),
+    );
+    return out.filter((e): e is ArtifactEntry => e !== undefined).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   async delete(path: string): Promise<void> {
-    const target = await this.resolve(path);
-    if (target === (await this.realRoot())) throw invalid('Refusing to delete the whole artifact store');
-    await rm(target, { recursive: true, force: true });
+    if (path === '') throw invalid('Refusing to delete the whole artifact store');
+    await rm(await this.resolve(path), { recursive: true, force: true });
   }
 
-  private rootReal: string | undefined;
+  async createMultipartUpload(path: string): Promise<string> {
+    if (path === '') throw invalid('An artifact path must name a file');
+    await this.resolve(path);
+    return this.uploads.create(path);
+  }
+
+  async uploadPart(path: string, uploadId: string, partNumber: number, body: Readable): Promise<string> {
+    return this.uploads.putPart(path, uploadId, partNumber, body);
+  }
+
+  async completeMultipartUpload(path: string, uploadId: string, parts: UploadedPart[]): Promise<void> {
+    // Parts are checked and joined before any folder is created, so a refused completion leaves no trace.
+    if ((await this.stat(path))?.isDir) throw invalid(`Cannot write artifact '${path}': a folder of that name exists`);
+    const temp = await this.uploads.join(path, uploadId, parts);
+    try {
+      await this.moveIntoPlace(temp, await this.prepareTarget(path), path);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    await this.uploads.discard(uploadId);
+  }
+
+  async abortMultipartUpload(path: string, uploadId: string): Promise<void> {
+    await this.uploads.abort(path, uploadId);
+  }
+
+  /** Creates the parent folders of a file about to be written, refusing when a file or folder is in the way. */
+  private async prepareTarget(path: string): Promise<string> {
+    const target = await this.resolve(path);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOTDIR') throw invalid(`Cannot write artifact '${path}': part of its folder path is a file`);
+      throw err;
+    }
+    if ((await stat(target).catch(() => undefined))?.isDirectory()) {
+      throw invalid(`Cannot write artifact '${path}': a folder of that name exists`);
+    }
+    return target;
+  }
+
+  private async moveIntoPlace(temp: string, target: string, path: string): Promise<void> {
+    try {
+      await rename(temp, target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A folder created at the target or a file at a parent while the bytes were arriving.
+      if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') throw invalid(`Cannot write artifact '${path}': a folder of that name exists`);
+      if (code === 'ENOTDIR' || code === 'ENOENT') throw invalid(`Cannot write artifact '${path}': its folder path changed during the upload`);
+      throw err;
+    }
+  }
+
   private async realRoot(): Promise<string> {
     if (this.rootReal === undefined) {
       await mkdir(this.root, { recursive: true });
@@ -76,19 +150,23 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   /**
-   * The absolute file for a normalised path, refusing any whose existing part resolves outside the
-   * root through a symbolic link.
+   * The absolute file for a normalised path, refusing the reserved folder and any path whose
+   * existing part resolves outside the root through a symbolic link.
    */
   private async resolve(path: string): Promise<string> {
     const root = await this.realRoot();
+    if (path === RESERVED_DIR || path.startsWith(`${RESERVED_DIR}/`)) {
+      throw invalid(`Invalid path '${path}': '${RESERVED_DIR}' is reserved for uploads in progress`);
+    }
     const target = path === '' ? root : join(root, ...path.split('/'));
     let probe = target;
     while (probe !== root) {
       const s = await lstat(probe).catch(() => undefined);
       if (s) {
-        const real = await realpath(probe);
-        const rel = relative(root, real);
-        if (rel.startsWith('..') || rel.startsWith(sep)) throw invalid(`Artifact path '${path}' leaves the artifact store`);
+        // A dangling link counts as leaving: where it would lead cannot be checked.
+        const real = await realpath(probe).catch(() => undefined);
+        const rel = real === undefined ? '..' : relative(root, real);
+        if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw invalid(`Invalid path '${path}': it leaves the artifact store`);
         break;
       }
       probe = dirname(probe);

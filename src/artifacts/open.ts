@@ -14,7 +14,7 @@ export async function openArtifactStore(uri: string, options: ArtifactStoreOptio
   if (uri.startsWith('s3://')) {
     // Loaded on demand: the AWS SDK costs start-up time and memory that local setups never need.
     const { S3ArtifactStore } = await import('./s3.js');
-    return S3ArtifactStore.fromUri(uri, options);
+    return await S3ArtifactStore.fromUri(uri, options);
   }
   if (uri.startsWith('file://')) return new LocalArtifactStore(fileURLToPath(uri));
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
