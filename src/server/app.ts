@@ -3,8 +3,11 @@ import type { Services } from '../services.js';
 import { MLFLOW_COMPAT_VERSION, VERSION } from '../version.js';
 import { installErrorHandling } from './errors.js';
 import { experimentRpcs } from './mlflow/experiments.js';
+import { loggedModelRpcs } from './mlflow/logged-models.js';
 import { metricRpcs } from './mlflow/metrics.js';
+import { registryRpcs } from './mlflow/registry.js';
 import { registerRpcs } from './mlflow/rpc.js';
+import { runInputRpcs } from './mlflow/run-inputs.js';
 import { runRpcs } from './mlflow/runs.js';
 
 export interface AppOptions {
@@ -40,5 +43,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   const t = services.tracking;
   registerRpcs(app, [...experimentRpcs(t), ...runRpcs(t), ...metricRpcs(t)]);
+  registerRpcs(app, [...runInputRpcs(t), ...registryRpcs(t), ...loggedModelRpcs(t, services.artifacts)]);
   return app;
 }

@@ -4,6 +4,7 @@
  */
 import { invalid } from '../errors.js';
 import type { KeyValue } from './entities.js';
+import { readModelFields } from './logged-model-metrics.js';
 import type { MetricInput } from './metrics.js';
 import type { BatchInput } from './runs.js';
 import { validateTag } from './runs.js';
@@ -56,12 +57,14 @@ export function parseMetric(raw: unknown, field: string, seen?: Set<string>): Me
     seen?.add(key as string);
   }
   const timestamp = parseInt64(`${field}.timestamp`, m.timestamp);
-  return {
+  const metric: MetricInput = {
     key: key as string,
     value: parseMetricValue(key as string, m.value, m.timestamp),
     timestamp,
     step: parseInt64(`${field}.step`, m.step, 0),
   };
+  if (m.model_id !== undefined) readModelFields(metric, m, field);
+  return metric;
 }
 
 function asKeyValue(raw: unknown, field: string): { key: unknown; value: unknown } {

@@ -58,7 +58,7 @@ export interface DatasetInput {
 export interface Run {
   info: RunInfo;
   data: { metrics?: Metric[]; params?: KeyValue[]; tags?: KeyValue[] };
-  inputs: { dataset_inputs?: DatasetInput[] };
+  inputs: { dataset_inputs?: DatasetInput[]; model_inputs?: { model_id: string }[] };
   outputs?: { model_outputs?: { model_id: string; step: number }[] };
 }
 

@@ -10,6 +10,10 @@ export interface MetricInput {
   value: number;
   timestamp: number;
   step: number;
+  /** MLflow 3: the logged model the point is also attached to, and the dataset it was measured on. */
+  modelId?: string;
+  datasetName?: string;
+  datasetDigest?: string;
 }
 
 type Executor = Db | Transaction<Database>;

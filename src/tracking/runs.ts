@@ -6,6 +6,8 @@ import type { Db } from '../store/open.js';
 import { joinUri, type TrackingContext } from './context.js';
 import { RUN_STATUSES, jsonDouble, type KeyValue, type Run, type RunStatus } from './entities.js';
 import type { ExperimentService } from './experiments.js';
+import { attachModelLinks, queryModelLinks } from './inputs-links.js';
+import { appendLoggedModelMetrics } from './logged-model-metrics.js';
 import { appendMetrics, type MetricInput } from './metrics.js';
 import { generateRunName } from './names.js';
 import { LIMITS, validateKey, validateLength, validateParamValue, validateTagValue } from './validation.js';
@@ -151,7 +153,10 @@ export class RunService {
         const renamed = tags.findLast((t) => t.key === RUN_NAME_TAG);
         if (renamed) await tx.updateTable('runs').set({ name: renamed.value }).where('run_uuid', '=', row.run_uuid).execute();
       }
-      if (metrics.length > 0) await appendMetrics(tx, row.run_uuid, row.experiment_id, metrics);
+      if (metrics.length > 0) {
+        await appendMetrics(tx, row.run_uuid, row.experiment_id, metrics);
+        if (metrics.some((m) => m.modelId !== undefined)) await appendLoggedModelMetrics(tx, row.run_uuid, metrics);
+      }
     });
   }
 
@@ -171,7 +176,7 @@ export class RunService {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.run_uuid);
     const { db } = this.ctx;
-    const [params, tags, metrics, inputs] = await Promise.all([
+    const [params, tags, metrics, inputs, modelLinks] = await Promise.all([
       db.selectFrom('params').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).execute(),
       db.selectFrom('tags').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).execute(),
       db.selectFrom('latest_metrics').select(['run_uuid', 'key', 'value', 'is_nan', 'timestamp', 'step']).where('run_uuid', 'in', ids).execute(),
@@ -192,6 +197,7 @@ export class RunService {
         .where('inputs.source_type', '=', 'DATASET')
         .where('inputs.destination_id', 'in', ids)
         .execute(),
+      queryModelLinks(db, ids),
     ]);
     const inputTags =
       inputs.length === 0
@@ -207,7 +213,7 @@ export class RunService {
             .execute();
 
     const runs = new Map<string, Run>();
-    for (const r of rows) runs.set(r.run_uuid, { info: toInfo(r), data: {}, inputs: {} });
+    for (const r of rows) runs.set(r.run_uuid, { info: toInfo(r), data: {}, inputs: {}, outputs: {} });
     for (const p of params) (runs.get(p.run_uuid)!.data.params ??= []).push({ key: p.key, value: p.value });
     for (const t of tags) (runs.get(t.run_uuid)!.data.tags ??= []).push({ key: t.key, value: t.value });
     for (const m of metrics) {
@@ -238,6 +244,7 @@ export class RunService {
       if (t) entry.tags = t;
       (runs.get(i.run_uuid)!.inputs.dataset_inputs ??= []).push(entry);
     }
+    attachModelLinks(runs, modelLinks);
     return ids.map((id) => runs.get(id)!);
   }
 }
