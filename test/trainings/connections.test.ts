@@ -6,7 +6,7 @@ import { SecretBox } from '../../src/trainings/connections/sealed.js';
 import { ConnectionService } from '../../src/trainings/connections/service.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.js';
 
-const box = (bytes = randomBytes(32)) => new SecretBox({ id: decodeKeyId(bytes), source: 'test key', bytes });
+const box = (bytes: Buffer = randomBytes(32)) => new SecretBox({ id: decodeKeyId(bytes), source: 'test key', bytes });
 // The fingerprint is computed by loadSecretKey; tests that build keys by hand derive a distinct id per key.
 const decodeKeyId = (bytes: Buffer) => bytes.subarray(0, 8).toString('hex');
 
