@@ -9,6 +9,7 @@ import { registryRpcs } from './mlflow/registry.js';
 import { registerRpcs } from './mlflow/rpc.js';
 import { runInputRpcs } from './mlflow/run-inputs.js';
 import { runRpcs } from './mlflow/runs.js';
+import { searchRpcs } from './mlflow/search.js';
 
 export interface AppOptions {
   /** pino logger options, or false for none (tests). */
@@ -42,7 +43,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.get('/version', async (_req, reply) => reply.type('text/plain').header('x-trainyard-version', VERSION).send(MLFLOW_COMPAT_VERSION));
 
   const t = services.tracking;
-  registerRpcs(app, [...experimentRpcs(t), ...runRpcs(t), ...metricRpcs(t)]);
+  registerRpcs(app, [...experimentRpcs(t), ...runRpcs(t), ...metricRpcs(t), ...searchRpcs(t)]);
   registerRpcs(app, [...runInputRpcs(t), ...registryRpcs(t), ...loggedModelRpcs(t, services.artifacts)]);
   return app;
 }

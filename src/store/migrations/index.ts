@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as tracking from './001_tracking.js';
 import * as registry from './002_model_registry.js';
 import * as loggedModels from './003_logged_models.js';
+import * as searchIndexes from './004_search_indexes.js';
 import * as trainings from './005_trainings.js';
 
 /**
@@ -12,6 +13,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '001_tracking': tracking,
   '002_model_registry': registry,
   '003_logged_models': loggedModels,
+  '004_search_indexes': searchIndexes,
   '005_trainings': trainings,
 };
 

@@ -21,5 +21,5 @@ export * from './grammar.js';
 export { parseFilter } from './filter.js';
 export { parseOrderBy } from './order-by.js';
 export { RUN_SEARCH_PROFILE, EXPERIMENT_SEARCH_PROFILE } from './profiles.js';
-export { compare, like, likeToGlob, inList, textOrder } from './sql.js';
+export { compare, like, likeToGlob, inList, textOrder, valueCondition } from './sql.js';
 export { parseViewType, lifecycleStages, resolveMaxResults, type ViewType } from './paging.js';

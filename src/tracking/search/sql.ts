@@ -1,6 +1,6 @@
 import { sql, type Expression, type RawBuilder } from 'kysely';
 import type { DialectName } from '../../store/dialect.js';
-import type { NumericComparator } from './grammar.js';
+import type { Clause, NumericComparator } from './grammar.js';
 
 /**
  * Dialect-aware SQL for search clauses, so SQLite and PostgreSQL answer alike: LIKE is
@@ -48,4 +48,22 @@ export function inList(column: Operand, values: readonly (string | number)[], ne
 /** A string column as an ORDER BY term in code-point order on both engines. */
 export function textOrder(dialect: DialectName, column: Operand): RawBuilder<unknown> {
   return dialect === 'postgres' ? sql`${column} COLLATE "C"` : sql`${column}`;
+}
+
+/** A clause's comparison applied to one column (the value column of a tag row, a runs column...). */
+export function valueCondition(dialect: DialectName, column: Operand, c: Clause): RawBuilder<boolean> {
+  switch (c.comparator) {
+    case 'LIKE':
+    case 'ILIKE':
+      return like(dialect, column, c.comparator, c.value);
+    case 'IN':
+    case 'NOT IN':
+      return inList(column, c.value, c.comparator === 'NOT IN');
+    case 'IS NULL':
+      return sql<boolean>`${column} IS NULL`;
+    case 'IS NOT NULL':
+      return sql<boolean>`${column} IS NOT NULL`;
+    default:
+      return compare(column, c.comparator, c.value);
+  }
 }
