@@ -187,6 +187,67 @@ describe.each(BACKENDS)('logged models API on %s', (backend) => {
     expectError(await http.get(lm(id, '/artifacts/directories'), { artifact_directory_path: '../../other' }), 400, 'INVALID_PARAMETER_VALUE');
   });
 
+  it('searches logged models by attributes, params, tags and metrics (on datasets), ordered and paged', async () => {
+    const exp = (await http.post(ml('/experiments/create'), { name: 'lm-search' })).body.experiment_id;
+    const pause = () => new Promise((r) => setTimeout(r, 3));
+    const a = (await create({ experiment_id: exp, name: 'alpha', model_type: 'sklearn', params: [{ key: 'lr', value: '0.1' }], tags: [{ key: 't', value: 'x' }] })).info.model_id;
+    await pause();
+    const b = (await create({ experiment_id: exp, name: 'beta', params: [{ key: 'lr', value: '0.2' }] })).info.model_id;
+    await pause();
+    const c = (await create({ experiment_id: exp, name: 'gamma' })).info.model_id;
+    await pause();
+    const d = (await create({ experiment_id: exp, name: 'deleted' })).info.model_id;
+    await http.delete(lm(d), { model_id: d });
+    await create({ name: 'other-experiment' });
+    const run = (await http.post(ml('/runs/create'), { experiment_id: exp })).body.run.info.run_id;
+    await http.post(ml('/runs/log-batch'), {
+      run_id: run,
+      metrics: [
+        { key: 'acc', value: 0.9, timestamp: 10, step: 1, model_id: a, dataset_name: 'train', dataset_digest: 'd1' },
+        { key: 'acc', value: 0.5, timestamp: 20, step: 2, model_id: a, dataset_name: 'train', dataset_digest: 'd1' },
+        { key: 'acc', value: 0.7, timestamp: 10, step: 1, model_id: b, dataset_name: 'eval', dataset_digest: 'd2' },
+      ],
+    });
+
+    const search = (body: object) => http.post(ml('/logged-models/search'), { experiment_ids: [exp], ...body });
+    const ids = (r: Reply) => (r.body.models ?? []).map((m: { info: { model_id: string } }) => m.info.model_id);
+
+    const all = await search({});
+    expect(all.status).toBe(200);
+    expect(ids(all)).toEqual([c, b, a]);
+    expect(all.body.models[2].data.metrics).toHaveLength(2);
+    expect(ids(await search({ filter: "name = 'alpha'" }))).toEqual([a]);
+    expect(ids(await search({ filter: "attributes.model_type LIKE 'sk%'" }))).toEqual([a]);
+    expect(ids(await search({ filter: "params.lr = '0.2'" }))).toEqual([b]);
+    expect(ids(await search({ filter: "tags.t = 'x'" }))).toEqual([a]);
+    expect(ids(await search({ filter: 'metrics.acc > 0.8' }))).toEqual([a]);
+    expect(ids(await search({ filter: 'metrics.acc > 0.6' }))).toEqual([b, a]);
+    expect(ids(await search({ filter: 'metrics.acc > 0.6', datasets: [{ dataset_name: 'eval' }] }))).toEqual([b]);
+    expect(ids(await search({ datasets: [{ dataset_name: 'train', dataset_digest: 'd1' }] }))).toEqual([a]);
+    expect(ids(await search({ datasets: [{ dataset_name: 'train', dataset_digest: 'other' }] }))).toEqual([]);
+    expect(ids(await search({ filter: 'creation_timestamp > 0 AND last_updated_timestamp > 0' }))).toEqual([c, b, a]);
+
+    expect(ids(await search({ order_by: [{ field_name: 'metrics.acc', ascending: false }] }))).toEqual([b, a, c]);
+    expect(ids(await search({ order_by: [{ field_name: 'metrics.acc', ascending: true }] }))).toEqual([a, b, c]);
+    expect(ids(await search({ order_by: [{ field_name: 'metrics.acc', dataset_name: 'eval' }] }))).toEqual([b, c, a]);
+    expect(ids(await search({ order_by: [{ field_name: 'name' }] }))).toEqual([a, b, c]);
+    expect(ids(await search({ order_by: [{ field_name: 'creation_time', ascending: true }] }))).toEqual([a, b, c]);
+
+    const page1 = await search({ max_results: 2 });
+    expect(ids(page1)).toEqual([c, b]);
+    const page2 = await search({ max_results: 2, page_token: page1.body.next_page_token });
+    expect(ids(page2)).toEqual([a]);
+    expect(page2.body.next_page_token).toBeUndefined();
+    expectError(await search({ max_results: 2, filter: "name = 'alpha'", page_token: page1.body.next_page_token }), 400, 'INVALID_PARAMETER_VALUE', 'page token');
+
+    expectError(await http.post(ml('/logged-models/search'), {}), 400, 'INVALID_PARAMETER_VALUE', "'experiment_ids'");
+    expectError(await search({ filter: 'metric.acc > 1' }), 400, 'INVALID_PARAMETER_VALUE');
+    expectError(await search({ filter: "params.lr > '1'" }), 400, 'INVALID_PARAMETER_VALUE');
+    expectError(await search({ filter: "metrics.acc = 'high'" }), 400, 'INVALID_PARAMETER_VALUE');
+    expectError(await search({ order_by: [{ field_name: 'params.lr' }] }), 400, 'INVALID_PARAMETER_VALUE');
+    expectError(await search({ datasets: [{ dataset_digest: 'd1' }] }), 400, 'INVALID_PARAMETER_VALUE', 'dataset_name');
+  });
+
   it('serves the same RPCs under /ajax-api/2.0', async () => {
     const { info } = await create();
     const r = await http.get(`/ajax-api/2.0/mlflow/logged-models/${info.model_id}`);

@@ -275,6 +275,80 @@ describe.each(BACKENDS)('model registry API on %s', (backend) => {
     expectError(await http.post(ml('/model-versions/create'), { name: 'copy', source: 'models:/base/5' }), 400, 'INVALID_PARAMETER_VALUE', 'Unable to fetch model');
   });
 
+  it('searches registered models by name and tags, ordered and paged, hiding prompts', async () => {
+    for (const n of ['search-a', 'search-b', 'search-c']) {
+      await createModel(n, n === 'search-b' ? {} : { tags: [{ key: 'team', value: 'x' }] });
+    }
+    await createModel('search-prompt', { tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }] });
+    await createVersion('search-a');
+    const names = (r: Reply) => (r.body.registered_models ?? []).map((m: { name: string }) => m.name);
+    const search = (query: Record<string, string | number | string[]>) => http.get(ml('/registered-models/search'), query);
+
+    const all = await search({ filter: "name LIKE 'search-%'" });
+    expect(all.status).toBe(200);
+    expect(names(all)).toEqual(['search-a', 'search-b', 'search-c']);
+    expect(all.body.registered_models[0].latest_versions[0]).toMatchObject({ name: 'search-a', version: '1' });
+    expect(all.body.next_page_token).toBeUndefined();
+    expect(names(await search({ filter: "name LIKE 'search-%' AND tags.team = 'x'" }))).toEqual(['search-a', 'search-c']);
+    expect(names(await search({ filter: "name LIKE 'search-%' AND tag.team != 'x'" }))).toEqual([]);
+    expect(names(await search({ filter: "name ILIKE 'SEARCH-B'" }))).toEqual(['search-b']);
+    expect(names(await search({ filter: "name LIKE 'SEARCH-B'" }))).toEqual([]);
+    expect(names(await search({ filter: "tags.`mlflow.prompt.is_prompt` = 'true'" }))).toEqual(['search-prompt']);
+    expect(names(await search({ filter: "name LIKE 'search-%'", order_by: ['name DESC'] }))).toEqual(['search-c', 'search-b', 'search-a']);
+
+    await http.patch(ml('/registered-models/update'), { name: 'search-b', description: 'touched last' });
+    expect(names(await search({ filter: "name LIKE 'search-%'", order_by: ['timestamp DESC'] }))[0]).toBe('search-b');
+    expect(names(await search({ filter: "name LIKE 'search-%'", order_by: ['last_updated_timestamp DESC'] }))[0]).toBe('search-b');
+
+    const page1 = await search({ filter: "name LIKE 'search-%'", max_results: 2 });
+    expect(names(page1)).toEqual(['search-a', 'search-b']);
+    const page2 = await search({ filter: "name LIKE 'search-%'", max_results: 2, page_token: page1.body.next_page_token });
+    expect(names(page2)).toEqual(['search-c']);
+    expect(page2.body.next_page_token).toBeUndefined();
+    expect((await search({ filter: "name = 'nothing-like-this'" })).body).toEqual({});
+
+    expectError(await search({ filter: "name = 'a' OR name = 'b'" }), 400, 'INVALID_PARAMETER_VALUE', 'OR');
+    expectError(await search({ filter: "description = 'a'" }), 400, 'INVALID_PARAMETER_VALUE');
+    expectError(await search({ filter: "name > 'a'" }), 400, 'INVALID_PARAMETER_VALUE');
+    expectError(await search({ order_by: ['creation_timestamp DESC'] }), 400, 'INVALID_PARAMETER_VALUE');
+    expectError(await search({ max_results: 1001 }), 400, 'INVALID_PARAMETER_VALUE', 'max_results');
+    expectError(await search({ page_token: 'not-a-token' }), 400, 'INVALID_PARAMETER_VALUE', 'page token');
+  });
+
+  it('searches model versions by name, number, run, source and tags; deleted versions never show', async () => {
+    await createModel('sv');
+    const otherRun = (await http.post(ml('/runs/create'), { experiment_id: '0' })).body.run.info.run_id;
+    await createVersion('sv');
+    await createVersion('sv', { run_id: otherRun, source: `mlflow-artifacts:/0/${otherRun}/artifacts/model` });
+    await createVersion('sv', { tags: [{ key: 'flavor', value: 'sklearn' }] });
+    await createVersion('sv');
+    await http.delete(ml('/model-versions/delete'), { name: 'sv', version: '4' });
+    const versions = (r: Reply) => (r.body.model_versions ?? []).map((v: { version: string }) => v.version);
+    const search = (query: Record<string, string | number | string[]>) => http.get(ml('/model-versions/search'), query);
+
+    const all = await search({ filter: "name = 'sv'" });
+    expect(all.status).toBe(200);
+    expect(versions(all)).toEqual(['3', '2', '1']);
+    expect(versions(await search({ filter: "name = 'sv' AND version_number >= 2" }))).toEqual(['3', '2']);
+    expect(versions(await search({ filter: `run_id IN ('${otherRun}', 'zzz')` }))).toEqual(['2']);
+    expect(versions(await search({ filter: `run_id = '${otherRun}'` }))).toEqual(['2']);
+    expect(versions(await search({ filter: `name = 'sv' AND source_path = 'mlflow-artifacts:/0/${otherRun}/artifacts/model'` }))).toEqual(['2']);
+    expect(versions(await search({ filter: "name = 'sv' AND tags.flavor = 'sklearn'" }))).toEqual(['3']);
+    expect(versions(await search({ filter: "name = 'sv'", order_by: ['version_number ASC'] }))).toEqual(['1', '2', '3']);
+    expect(versions(await search({ filter: "name = 'sv' AND version_number = 4" }))).toEqual([]);
+
+    const page1 = await search({ filter: "name = 'sv'", order_by: ['version_number ASC'], max_results: 2 });
+    expect(versions(page1)).toEqual(['1', '2']);
+    const page2 = await search({ filter: "name = 'sv'", order_by: ['version_number ASC'], max_results: 2, page_token: page1.body.next_page_token });
+    expect(versions(page2)).toEqual(['3']);
+    expect(page2.body.next_page_token).toBeUndefined();
+
+    expectError(await search({ filter: "version_number = 'x'" }), 400, 'INVALID_PARAMETER_VALUE');
+    expectError(await search({ filter: "current_stage = 'None'" }), 400, 'INVALID_PARAMETER_VALUE');
+    expectError(await search({ filter: "name IN ('sv')" }), 400, 'INVALID_PARAMETER_VALUE');
+    expectError(await search({ order_by: ['run_id'] }), 400, 'INVALID_PARAMETER_VALUE');
+  });
+
   it('serves the same RPCs under /ajax-api/2.0', async () => {
     await createModel('ajax');
     const r = await http.get('/ajax-api/2.0/mlflow/registered-models/get', { name: 'ajax' });

@@ -1,6 +1,7 @@
 import type { ArtifactStore } from '../../artifacts/store.js';
 import type { Tracking } from '../../tracking/index.js';
-import { keyValues, optBool, optStr, reqStr, type Message } from './input.js';
+import { searchLoggedModels } from '../../tracking/logged-models-search.js';
+import { keyValues, objList, optBool, optInt, optStr, reqStr, strList, type Message } from './input.js';
 import type { Rpc } from './rpc.js';
 
 /**
@@ -23,6 +24,29 @@ export function loggedModelRpcs(t: Tracking, artifacts: ArtifactStore): Rpc[] {
           tags: keyValues(m, 'tags'),
         }),
       }),
+    },
+    {
+      method: 'POST',
+      path: '/mlflow/logged-models/search',
+      handler: async (m) => {
+        const found = await searchLoggedModels(t.ctx, {
+          experimentIds: strList(m, 'experiment_ids'),
+          filter: optStr(m, 'filter'),
+          datasets: objList(m, 'datasets').map((d) => ({ datasetName: optStr(d, 'dataset_name') ?? '', datasetDigest: optStr(d, 'dataset_digest') })),
+          maxResults: optInt(m, 'max_results'),
+          orderBy: objList(m, 'order_by').map((o) => ({
+            fieldName: optStr(o, 'field_name') ?? '',
+            ascending: optBool(o, 'ascending'),
+            datasetName: optStr(o, 'dataset_name'),
+            datasetDigest: optStr(o, 'dataset_digest'),
+          })),
+          pageToken: optStr(m, 'page_token'),
+        });
+        return {
+          ...(found.models.length > 0 && { models: found.models }),
+          ...(found.nextPageToken && { next_page_token: found.nextPageToken }),
+        };
+      },
     },
     {
       method: 'GET',

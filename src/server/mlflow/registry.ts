@@ -1,5 +1,6 @@
 import type { Tracking } from '../../tracking/index.js';
-import { keyValues, optBool, optStr, strList, type Message } from './input.js';
+import { searchModelVersions, searchRegisteredModels, type RegistrySearchRequest } from '../../tracking/registry/search.js';
+import { keyValues, optBool, optInt, optStr, strList, type Message } from './input.js';
 import type { Rpc } from './rpc.js';
 
 /** MLflow's model registry RPCs. DELETE requests carry their message as a JSON body, as MLflow's client sends them. */
@@ -25,6 +26,17 @@ export function registryRpcs(t: Tracking): Rpc[] {
     },
     { method: 'DELETE', path: '/mlflow/registered-models/delete', handler: async (m) => void (await models.delete(optStr(m, 'name'))) },
     { method: 'GET', path: '/mlflow/registered-models/get', handler: async (m) => ({ registered_model: await models.get(optStr(m, 'name')) }) },
+    {
+      method: 'GET',
+      path: '/mlflow/registered-models/search',
+      handler: async (m) => {
+        const found = await searchRegisteredModels(t.ctx, searchRequest(m));
+        return {
+          ...(found.models.length > 0 && { registered_models: found.models }),
+          ...(found.nextPageToken && { next_page_token: found.nextPageToken }),
+        };
+      },
+    },
     ...(['GET', 'POST'] as const).map(
       (method): Rpc => ({
         method,
@@ -92,6 +104,17 @@ export function registryRpcs(t: Tracking): Rpc[] {
     { method: 'GET', path: '/mlflow/model-versions/get', handler: async (m) => ({ model_version: await versions.get(optStr(m, 'name'), version(m)) }) },
     {
       method: 'GET',
+      path: '/mlflow/model-versions/search',
+      handler: async (m) => {
+        const found = await searchModelVersions(t.ctx, searchRequest(m));
+        return {
+          ...(found.versions.length > 0 && { model_versions: found.versions }),
+          ...(found.nextPageToken && { next_page_token: found.nextPageToken }),
+        };
+      },
+    },
+    {
+      method: 'GET',
       path: '/mlflow/model-versions/get-download-uri',
       handler: async (m) => ({ artifact_uri: await versions.downloadUri(optStr(m, 'name'), version(m)) }),
     },
@@ -110,3 +133,10 @@ export function registryRpcs(t: Tracking): Rpc[] {
 
 /** Versions arrive as strings or JSON numbers; the service checks them. */
 const version = (m: Message) => optStr(m, 'version');
+
+const searchRequest = (m: Message): RegistrySearchRequest => ({
+  filter: optStr(m, 'filter'),
+  maxResults: optInt(m, 'max_results'),
+  orderBy: strList(m, 'order_by'),
+  pageToken: optStr(m, 'page_token'),
+});
