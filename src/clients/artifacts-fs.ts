@@ -113,18 +113,23 @@ function inside(root: string, rel: string): string {
   return target;
 }
 
+/**
+ * Runs `work` over the items, a few at a time. After a failure no new item starts, and the
+ * call settles only when the running ones have, so nothing keeps transferring behind its back.
+ */
 async function runParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  let failed = false;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (!failed && next < items.length) {
+    while (!failure && next < items.length) {
+      const item = items[next++]!;
       try {
-        await work(items[next++]!);
-      } catch (err) {
-        failed = true;
-        throw err;
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+  if (failure) throw failure.error;
 }

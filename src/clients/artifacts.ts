@@ -71,19 +71,15 @@ export class ArtifactsClient {
   }
 
   /** Every file below a folder, depth first in name order; paths are relative to `root`. */
-  async *walk(root: string): AsyncGenerator<WalkedFile> {
-    const base = cleanPath(root);
-    const pending: string[] = [''];
-    while (pending.length > 0) {
-      const rel = pending.pop()!;
-      const entries = await this.list(joinArtifactPath(base, rel));
-      const dirs: string[] = [];
-      for (const e of entries) {
-        const child = joinArtifactPath(rel, baseName(e.path));
-        if (e.is_dir) dirs.push(child);
-        else yield e.file_size === undefined ? { path: child } : { path: child, size: e.file_size };
-      }
-      pending.push(...dirs.reverse());
+  walk(root: string): AsyncGenerator<WalkedFile> {
+    return this.walkFrom(cleanPath(root), '');
+  }
+
+  private async *walkFrom(base: string, rel: string): AsyncGenerator<WalkedFile> {
+    for (const e of await this.list(joinArtifactPath(base, rel))) {
+      const child = joinArtifactPath(rel, baseName(e.path));
+      if (e.is_dir) yield* this.walkFrom(base, child);
+      else yield e.file_size === undefined ? { path: child } : { path: child, size: e.file_size };
     }
   }
 }

@@ -4,11 +4,14 @@
  */
 import { ArtifactsClient } from './artifacts.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
+import { LoggedModelsClient } from './logged-models.js';
 import { RegistryClient } from './registry.js';
 import { TrackingClient } from './tracking.js';
 
 export * from './artifacts.js';
 export * from './http.js';
+export * from './log-batch.js';
+export * from './logged-models.js';
 export * from './pages.js';
 export * from './registry.js';
 export * from './tracking.js';
@@ -18,10 +21,17 @@ export interface TrainyardClient {
   tracking: TrackingClient;
   registry: RegistryClient;
   artifacts: ArtifactsClient;
+  loggedModels: LoggedModelsClient;
 }
 
 /** All API clients over one shared transport (one connection pool, one set of headers). */
 export function createClient(options: HttpClientOptions | string): TrainyardClient {
   const http = new HttpClient(options);
-  return { http, tracking: new TrackingClient(http), registry: new RegistryClient(http), artifacts: new ArtifactsClient(http) };
+  return {
+    http,
+    tracking: new TrackingClient(http),
+    registry: new RegistryClient(http),
+    artifacts: new ArtifactsClient(http),
+    loggedModels: new LoggedModelsClient(http),
+  };
 }

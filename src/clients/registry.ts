@@ -2,43 +2,15 @@
  * Client for MLflow's model registry API: registered models, versions, stages, aliases, tags.
  * Browser-safe (no `node:` imports).
  */
-import type { KeyValue } from '../tracking/entities.js';
+import type { ModelVersion, RegisteredModel } from '../tracking/registry/entities.js';
 import { ApiError, HttpClient, type HttpClientOptions } from './http.js';
 import { allPages, page, type Page } from './pages.js';
 import { keyValues, type Tags } from './tracking.js';
 
+export type { ModelVersion, RegisteredModel } from '../tracking/registry/entities.js';
+
 const ML = '/api/2.0/mlflow';
 
-export type Stage = 'None' | 'Staging' | 'Production' | 'Archived';
-
-/** A model version as MLflow's registry API returns it (version numbers are strings on the wire). */
-export interface ModelVersion {
-  name: string;
-  version: string;
-  creation_timestamp: number;
-  last_updated_timestamp: number;
-  user_id?: string;
-  current_stage: Stage | string;
-  description?: string;
-  source: string;
-  run_id?: string;
-  status: 'READY' | 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION';
-  status_message?: string;
-  tags?: KeyValue[];
-  run_link?: string;
-  aliases?: string[];
-  model_id?: string;
-}
-
-export interface RegisteredModel {
-  name: string;
-  creation_timestamp: number;
-  last_updated_timestamp: number;
-  description?: string;
-  latest_versions?: ModelVersion[];
-  tags?: KeyValue[];
-  aliases?: { alias: string; version: string }[];
-}
 
 export interface SearchRegistryOptions {
   filter?: string;

@@ -212,8 +212,19 @@ export class TrackingClient {
     }
   }
 
-  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
-    await this.http.post(`${ML}/runs/log-inputs`, { run_id: runId, datasets });
+  /** Links datasets (and, MLflow 3, logged models) to a run as its inputs. */
+  async logInputs(runId: string, datasets: DatasetInput[], models?: { model_id: string }[]): Promise<void> {
+    await this.http.post(`${ML}/runs/log-inputs`, { run_id: runId, datasets, models });
+  }
+
+  /** MLflow 2's model record: appends the MLmodel description (as JSON) to the run's `mlflow.log-model.history` tag. */
+  async logModel(runId: string, model: Record<string, unknown>): Promise<void> {
+    await this.http.post(`${ML}/runs/log-model`, { run_id: runId, model_json: JSON.stringify(model) });
+  }
+
+  /** Records logged models as outputs of a run at a step (MLflow 3). */
+  async logOutputs(runId: string, models: { model_id: string; step: number }[]): Promise<void> {
+    await this.http.post(`${ML}/runs/outputs`, { run_id: runId, models });
   }
 
   async searchRuns(options: SearchRunsOptions): Promise<Page<Run>> {
