@@ -58,12 +58,22 @@ export type ExecStatus = { state: 'running' } | { state: 'exited'; exit: ExitInf
 
 export interface Executor {
   readonly name: string;
+  /**
+   * Whether jobs consume this machine's CPU, memory and GPUs, so the dispatcher admits them
+   * against its capacity (default true; false for Slurm and Kubernetes, which schedule elsewhere).
+   */
+  readonly usesHostResources?: boolean;
   start(job: ExecJob): Promise<ExecHandle>;
   status(handle: ExecHandle): Promise<ExecStatus>;
   /** Resolves when the job ends (also for a job started by an earlier server process). */
   wait(handle: ExecHandle, signal?: AbortSignal): Promise<ExitInfo>;
   /** Asks the job to stop (SIGTERM or equivalent), then forces it after `graceMs`. */
   cancel(handle: ExecHandle, graceMs: number): Promise<void>;
+  /**
+   * Finds a job whose handle was never recorded (the server died between start and recording it),
+   * e.g. from a file beside the log or a container label; null when it never started.
+   */
+  recover?(job: ExecJob): Promise<ExecHandle | null>;
   /** Releases what the job left behind (containers, temporary files) once its result is collected. */
   cleanup?(handle: ExecHandle, keep: boolean): Promise<void>;
 }
