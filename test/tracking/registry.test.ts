@@ -255,6 +255,21 @@ describe.each(BACKENDS)('model registry API on %s', (backend) => {
     expectError(await http.post(ml('/model-versions/create'), { name: 'sources', source: '/tmp/model' }), 400, 'INVALID_PARAMETER_VALUE', 'local path');
     expectError(await http.post(ml('/model-versions/create'), { name: 'sources', source: '/tmp/model', run_id: runId }), 400, 'INVALID_PARAMETER_VALUE', 'local path');
     expectError(await http.post(ml('/model-versions/create'), { name: 'sources' }), 400, 'INVALID_PARAMETER_VALUE', "'source'");
+    // A local source inside the artifact folder of a run stored on local disk is fine.
+    const root = `${server.home}/local-artifacts`;
+    const exp = (await http.post(ml('/experiments/create'), { name: 'local-root', artifact_location: `file://${root}` })).body.experiment_id;
+    const localRun = (await http.post(ml('/runs/create'), { experiment_id: exp })).body.run.info.run_id;
+    await createModel('local-sources');
+    for (const source of [`file://${root}/${localRun}/artifacts/model`, `${root}/${localRun}/artifacts/model`]) {
+      const r = await http.post(ml('/model-versions/create'), { name: 'local-sources', source, run_id: localRun });
+      expect(r.status).toBe(200);
+    }
+    expectError(await http.post(ml('/model-versions/create'), { name: 'local-sources', source: `${root}/elsewhere`, run_id: localRun }), 400, 'INVALID_PARAMETER_VALUE', 'local path');
+    expectError(await http.post(ml('/model-versions/create'), { name: 'local-sources', source: `${root}/x`, run_id: 'f'.repeat(32) }), 404, 'RESOURCE_DOES_NOT_EXIST');
+    // A remote source may name a run this server does not know (a registry shared by tracking servers).
+    const remote = await http.post(ml('/model-versions/create'), { name: 'local-sources', source: 's3://bucket/model', run_id: 'f'.repeat(32) });
+    expect(remote.body.model_version).toMatchObject({ version: '3', run_id: 'f'.repeat(32) });
+
     // Nothing was half-created by the refusals: the next version is still 1.
     const ok = await http.post(ml('/model-versions/create'), { name: 'sources', source: `runs:/${runId}/model`, run_id: runId });
     expect(ok.body.model_version.version).toBe('1');

@@ -2,7 +2,7 @@ import { invalid, notFound } from '../../errors.js';
 import type { TrackingContext } from '../context.js';
 import { loadVersions, type Executor, type ModelVersion, type ModelVersionRow } from './entities.js';
 import { requireModel, requireVersion } from './lookup.js';
-import { localRootFor, resolveStorageLocation, validateSource } from './source.js';
+import { isLocalSource, localRootFor, resolveStorageLocation, validateSource } from './source.js';
 import { canonicalStage, DELETED_STAGE, requireArchivableStage, validateModelName, validateRegistryTag, validateRegistryTags } from './validation.js';
 
 /** The logged-model tag listing the registry versions made from that model (MLflow 3). */
@@ -37,7 +37,8 @@ export class ModelVersionService {
       // Locking the model row makes concurrent creates on PostgreSQL take numbers one at a time.
       await requireModel(tx, name, this.ctx.dialect === 'postgres');
       if (modelId) await requireLoggedModel(tx, modelId);
-      validateSource(source, await localRootFor(tx, input.runId || undefined, modelId));
+      // A run is only looked up for a local source: a remote one may come from another tracking server.
+      validateSource(source, isLocalSource(source) ? await localRootFor(tx, input.runId || undefined, modelId) : undefined);
       const resolved = await resolveStorageLocation(tx, source);
       // Numbers of deleted versions are never handed out again.
       const max = await tx.selectFrom('model_versions').select((eb) => eb.fn.max('version').as('v')).where('name', '=', name).executeTakeFirst();
