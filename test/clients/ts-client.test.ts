@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, createClient, fromJsonDouble, type TrainyardClient } from '../../src/clients/index.js';
+import { ApiError, collect, createClient, fromJsonDouble, type TrainyardClient } from '../../src/clients/index.js';
 import { BACKENDS } from '../support/backends.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -159,6 +159,38 @@ describe.each(BACKENDS)('TypeScript tracking client on %s', (backend) => {
     const history = await t.getMetricHistory(runId, 'long');
     expect(history).toHaveLength(n);
     expect(new Set(history.map((m) => m.step)).size).toBe(n);
+  });
+
+  it('searches runs with filter and order, and walks every page', async () => {
+    const t = client.tracking;
+    const expId = await t.createExperiment('client-search');
+    for (let i = 0; i < 5; i++) {
+      const id = (await t.createRun({ experimentId: expId, runName: `r${i}` })).info.run_id;
+      await t.logBatch(id, { metrics: [{ key: 'acc', value: i / 10 }], params: [{ key: 'fold', value: i % 2 }] });
+    }
+    const best = await t.searchRuns({ experimentIds: [expId], filter: "params.fold = '0' and metrics.acc > 0", orderBy: ['metrics.acc DESC'] });
+    expect(best.items.map((r) => r.info.run_name)).toEqual(['r4', 'r2']);
+    expect(best.nextPageToken).toBeUndefined();
+
+    const first = await t.searchRuns({ experimentIds: [expId], orderBy: ['attributes.run_name ASC'], maxResults: 2 });
+    expect(first.items.map((r) => r.info.run_name)).toEqual(['r0', 'r1']);
+    expect(first.nextPageToken).toBeTruthy();
+    const all = await collect(t.runs({ experimentIds: [expId], orderBy: ['attributes.run_name ASC'], maxResults: 2 }));
+    expect(all.map((r) => r.info.run_name)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+
+    const bad = await t.searchRuns({ experimentIds: [expId], filter: 'metrics.acc >' }).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ status: 400, errorCode: 'INVALID_PARAMETER_VALUE' });
+  });
+
+  it('searches experiments by name and view type, page after page', async () => {
+    const t = client.tracking;
+    for (const n of ['find-a', 'find-b', 'find-c']) await t.createExperiment(n);
+    const gone = await t.createExperiment('find-deleted');
+    await t.deleteExperiment(gone);
+    const active = await collect(t.experiments({ filter: "name LIKE 'find-%'", orderBy: ['name ASC'], maxResults: 2 }));
+    expect(active.map((e) => e.name)).toEqual(['find-a', 'find-b', 'find-c']);
+    const deleted = await t.searchExperiments({ filter: "name LIKE 'find-%'", viewType: 'DELETED_ONLY' });
+    expect(deleted.items.map((e) => e.name)).toEqual(['find-deleted']);
   });
 
   it('samples several runs with getMetricHistoryBulkInterval', async () => {
