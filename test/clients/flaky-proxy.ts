@@ -6,12 +6,15 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Failure = '503' | 'drop';
+/** 'pass' forwards one request, to place failures after it. */
+export type Failure = '503' | 'drop' | 'pass';
 
 export interface FlakyProxy {
   url: string;
   /** Every request that reached the proxy, failed or forwarded, as "METHOD /path". */
   seen: string[];
+  /** The Authorization header of each request ('' when absent). */
+  authorizations: string[];
   /** Queues more failures for the next requests. */
   fail(...plan: Failure[]): void;
   close(): Promise<void>;
@@ -21,8 +24,10 @@ export async function startFlakyProxy(target: string, plan: Failure[] = []): Pro
   const upstream = new URL(target);
   const queue = [...plan];
   const seen: string[] = [];
+  const authorizations: string[] = [];
   const server: Server = createServer((req, res) => {
     seen.push(`${req.method} ${(req.url ?? '').split('?')[0]}`);
+    authorizations.push(req.headers.authorization ?? '');
     const failure = queue.shift();
     if (failure === 'drop') {
       req.socket.destroy();
@@ -48,6 +53,7 @@ export async function startFlakyProxy(target: string, plan: Failure[] = []): Pro
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
+    authorizations,
     fail: (...more) => queue.push(...more),
     close: () =>
       new Promise<void>((resolve) => {

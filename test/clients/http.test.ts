@@ -26,6 +26,15 @@ describe('client transport', () => {
     expect((await tracking().getExperiment(id)).name).toBe('after-retries');
   });
 
+  it('sends configured headers, read per request when given as a function', async () => {
+    proxy.authorizations.length = 0;
+    let n = 0;
+    const http = new HttpClient({ baseUrl: proxy.url, headers: () => ({ authorization: `Bearer t${++n}` }) });
+    await http.get('/api/2.0/mlflow/experiments/get', { experiment_id: '0' });
+    await http.get('/api/2.0/mlflow/experiments/get', { experiment_id: '0' });
+    expect(proxy.authorizations).toEqual(['Bearer t1', 'Bearer t2']);
+  });
+
   it('gives up after the configured retries with the server status as an ApiError', async () => {
     proxy.seen.length = 0;
     proxy.fail('503', '503');

@@ -263,18 +263,34 @@ print(json.dumps(out))
     expect(res.out.missing).toEqual(['RESOURCE_DOES_NOT_EXIST', 404]);
   });
 
-  it('retries 503 answers and dropped connections', async () => {
+  it('retries 503 answers and dropped connections, sending the token from MLFLOW_TRACKING_TOKEN', async () => {
     proxy.seen.length = 0;
+    proxy.authorizations.length = 0;
     proxy.fail('503', 'drop', '503');
     const res = await py(`import json, trainyard\nwith trainyard.start_run() as run:\n    trainyard.log_metric("m", 1.5)\nprint(json.dumps({"run_id": run.run_id}))\n`, {
       MLFLOW_TRACKING_URI: proxy.url,
+      MLFLOW_TRACKING_TOKEN: 'secret-token',
     });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(proxy.seen.slice(0, 4)).toEqual(Array(4).fill('POST /api/2.0/mlflow/runs/create'));
     expect(proxy.seen.filter((s) => s === 'POST /api/2.0/mlflow/runs/create')).toHaveLength(4);
+    expect(new Set(proxy.authorizations)).toEqual(new Set(['Bearer secret-token']));
     expect(await history(res.out.run_id, 'm')).toMatchObject([{ value: 1.5 }]);
     expect((await getRun(res.out.run_id)).info.status).toBe('FINISHED');
+  });
+
+  it('reconnects at once when a kept-alive connection was closed, without using up a retry', async () => {
+    proxy.seen.length = 0;
+    // Three 503s use every retry: the drop on the reused connection must not have counted as one.
+    proxy.fail('pass', 'drop', '503', '503', '503');
+    const res = await py(`import json, trainyard\nrun = trainyard.start_run()\ntrainyard.log_param("after", "drop")\ntrainyard.end_run()\nprint(json.dumps({"run_id": run.run_id}))\n`, {
+      MLFLOW_TRACKING_URI: proxy.url,
+    });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(proxy.seen.filter((s) => s === 'POST /api/2.0/mlflow/runs/log-parameter')).toHaveLength(5);
+    expect((await getRun(res.out.run_id)).data.params).toEqual([{ key: 'after', value: 'drop' }]);
   });
 
   it('says which server it cannot reach', async () => {
