@@ -18,10 +18,22 @@ export interface Config {
   logLevel: string;
   /** Largest JSON request body, bytes. Artifact uploads stream and are not bound by it. */
   bodyLimit: number;
+  /** CPU this machine offers to jobs ("8", "7500m"); default: every core. */
+  capacityCpu: string | undefined;
+  /** Memory this machine offers to jobs ("16Gi"); default: all of it. */
+  capacityMemory: string | undefined;
+  /** GPU indices jobs may use ("0,1", or "none"); default: what nvidia-smi lists. */
+  gpus: string | undefined;
+  /** This dispatcher's name in the job queue; stable across restarts so it reattaches its jobs. */
+  workerId: string | undefined;
+  /** Seconds between SIGTERM and SIGKILL when a job is cancelled or times out. */
+  cancelGraceSeconds: number;
+  /** Seconds without a heartbeat after which another worker takes over a job. */
+  jobStaleSeconds: number;
 }
 
 type Key = keyof Config;
-const NUMERIC: ReadonlySet<Key> = new Set(['port', 'bodyLimit']);
+const NUMERIC: ReadonlySet<Key> = new Set(['port', 'bodyLimit', 'cancelGraceSeconds', 'jobStaleSeconds']);
 
 /** Environment variables per setting; the first one set wins. MLflow's own names are honoured too. */
 const ENV: Partial<Record<Key, string[]>> = {
@@ -32,6 +44,12 @@ const ENV: Partial<Record<Key, string[]>> = {
   s3EndpointUrl: ['TRAINYARD_S3_ENDPOINT_URL', 'MLFLOW_S3_ENDPOINT_URL'],
   logLevel: ['TRAINYARD_LOG_LEVEL'],
   bodyLimit: ['TRAINYARD_BODY_LIMIT'],
+  capacityCpu: ['TRAINYARD_CAPACITY_CPU'],
+  capacityMemory: ['TRAINYARD_CAPACITY_MEMORY'],
+  gpus: ['TRAINYARD_GPUS'],
+  workerId: ['TRAINYARD_WORKER_ID'],
+  cancelGraceSeconds: ['TRAINYARD_CANCEL_GRACE_SECONDS'],
+  jobStaleSeconds: ['TRAINYARD_JOB_STALE_SECONDS'],
 };
 
 export type ConfigOverrides = Partial<{ [K in Key]: Config[K] }> & { config?: string };
@@ -48,6 +66,12 @@ export function loadConfig(flags: ConfigOverrides = {}, env: NodeJS.ProcessEnv =
     s3EndpointUrl: undefined,
     logLevel: 'info',
     bodyLimit: 16 * 1024 * 1024,
+    capacityCpu: undefined,
+    capacityMemory: undefined,
+    gpus: undefined,
+    workerId: undefined,
+    cancelGraceSeconds: 10,
+    jobStaleSeconds: 60,
   };
   const out: Record<string, unknown> = { ...defaults };
   for (const key of Object.keys(defaults) as Key[]) {
