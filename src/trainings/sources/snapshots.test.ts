@@ -141,7 +141,7 @@ describe('snapshots of a local folder', () => {
 
 interface TarEntry {
   name: string;
-  type?: tar.Headers['type'];
+  type?: tar.Header['type'];
   content?: string;
   linkname?: string;
   mode?: number;
@@ -150,7 +150,7 @@ interface TarEntry {
 async function tarGz(entries: TarEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   for (const e of entries) {
-    const header: tar.Headers = { name: e.name, type: e.type ?? 'file', mode: e.mode ?? 0o644 };
+    const header: Partial<tar.Header> & { name: string } = { name: e.name, type: e.type ?? 'file', mode: e.mode ?? 0o644 };
     if (e.linkname !== undefined) header.linkname = e.linkname;
     if (e.type === 'character-device') Object.assign(header, { devmajor: 1, devminor: 3 });
     if ((e.type ?? 'file') === 'file') pack.entry(header, e.content ?? '');
