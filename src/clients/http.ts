@@ -168,16 +168,25 @@ export class HttpClient {
           const why = signal?.aborted ? 'request aborted or timed out' : errorText(err);
           throw new TransportError(`Cannot reach ${this.baseUrl} (${method} ${path}): ${why}`, method, url, { cause: err });
         }
-        await sleep(this.backoff(attempt), signal);
+        await this.pause(this.backoff(attempt), signal, method, path, url);
         continue;
       }
       if (res.ok) return res;
       if (RETRY_STATUSES.has(res.status) && attempt < retries) {
         await res.body?.cancel();
-        await sleep(this.backoff(attempt, res.headers.get('retry-after')), signal);
+        await this.pause(this.backoff(attempt, res.headers.get('retry-after')), signal, method, path, url);
         continue;
       }
       throw await apiErrorOf(res, method, path);
+    }
+  }
+
+  /** Waits before a retry; an abort or timeout meanwhile ends the request like a failed attempt. */
+  private async pause(ms: number, signal: AbortSignal | undefined, method: string, path: string, url: string): Promise<void> {
+    try {
+      await sleep(ms, signal);
+    } catch (err) {
+      throw new TransportError(`Cannot reach ${this.baseUrl} (${method} ${path}): request aborted or timed out`, method, url, { cause: err });
     }
   }
 

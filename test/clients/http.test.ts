@@ -46,6 +46,14 @@ describe('client transport', () => {
     expect(proxy.seen).toHaveLength(2);
   });
 
+  it('ends a request whose time runs out while waiting to retry with a TransportError', async () => {
+    proxy.fail('503');
+    const http = new HttpClient({ baseUrl: proxy.url, retryDelayMs: 60_000, timeoutMs: 300 });
+    const err = await http.get('/api/2.0/mlflow/experiments/get', { experiment_id: '0' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportError);
+    expect((err as TransportError).message).toContain('aborted or timed out');
+  });
+
   it('sends a streamed body once: it cannot be replayed', async () => {
     proxy.seen.length = 0;
     proxy.fail('503');
