@@ -93,7 +93,10 @@ class _Client:
             data = json.dumps(body, allow_nan=False).encode("utf-8")
             headers["Content-Type"] = "application/json"
         raw = self._send(method, url, headers, lambda: data)
-        return json.loads(raw.decode("utf-8")) if raw.strip() else {}
+        try:
+            return json.loads(raw.decode("utf-8")) if raw.strip() else {}
+        except ValueError:
+            raise TrainyardError("BAD_RESPONSE", "%s %s answered with something that is not JSON: %r" % (method, path, raw[:200]))
 
     def upload(self, path, local_file):
         """PUTs a file as the raw request body, streamed from disk in blocks."""
@@ -116,10 +119,11 @@ class _Client:
         attempt = 0
         while True:
             with self._lock:
+                payload = body()  # outside the try: a local file error is not a network error
                 reused = self._conn is not None
                 try:
                     conn = self._connection()
-                    conn.request(method, url, body=body(), headers=headers)
+                    conn.request(method, url, body=payload, headers=headers)
                     resp = conn.getresponse()
                     status, raw = resp.status, resp.read()
                     if resp.will_close:
