@@ -14,7 +14,8 @@ import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalid } from '../../errors.js';
-import { parseFloatParameter, type MLproject, type MLprojectEntryPoint, type MLprojectParameter } from './mlproject.js';
+import { type MLproject, type MLprojectEntryPoint, type MLprojectParameter } from './mlproject.js';
+import { parsePythonFloat } from './python-float.js';
 import { fillPlaceholders, shellQuote } from './shell.js';
 import { parameterEnv, type ToolchainCommand } from './types.js';
 
@@ -91,7 +92,7 @@ function resolveValue(p: MLprojectParameter, value: string, source: string, proj
     case 'string':
       return value;
     case 'float':
-      if (parseFloatParameter(value) === undefined) throw invalid(`${subject} is not a number`);
+      if (parsePythonFloat(value) === undefined) throw invalid(`${subject} is not a number`);
       return value;
     case 'uri':
       if (!URI_SCHEME.test(value)) throw invalid(`${subject} is not a URI: give a scheme such as s3://, https:// or file:// (or declare the parameter as type path)`);

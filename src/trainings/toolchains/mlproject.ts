@@ -7,6 +7,7 @@ import { access, readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { invalid, ProblemList } from '../../errors.js';
+import { parsePythonFloat } from './python-float.js';
 import { fillPlaceholders } from './shell.js';
 
 /** The name MLflow looks for; any capitalisation is accepted, as MLflow does. */
@@ -208,7 +209,7 @@ function parseParameter(name: string, node: Node, field: string, problems: Probl
     return undefined;
   }
   const type = typeText as ParameterType;
-  if (type === 'float' && def !== undefined && parseFloatParameter(def) === undefined) {
+  if (type === 'float' && def !== undefined && parsePythonFloat(def) === undefined) {
     problems.add(`${field}.default`, `'${def}' is not a number, but the parameter is of type float`);
   }
   return def === undefined ? { name, type } : { name, type, default: def };
@@ -261,15 +262,6 @@ function projectFile(node: Node, dir: string, field: string, problems: ProblemLi
     return undefined;
   }
   return join(dir, path);
-}
-
-/** A float parameter's value as Python's float() reads it (also nan and inf), or undefined. */
-export function parseFloatParameter(text: string): number | undefined {
-  const t = text.trim().replaceAll('_', '');
-  if (/^[+-]?(nan)$/i.test(t)) return Number.NaN;
-  if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return undefined;
-  return Number(t);
 }
 
 /** The mapping's entries keyed by their text, in file order. */
