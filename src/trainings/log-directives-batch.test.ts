@@ -33,7 +33,7 @@ describe('DirectiveBatcher', () => {
     for (let i = 0; i < 30; i++) b.add({ kind: 'param', key: `p${i}`, value: 'v' });
     const batches = b.takeAll();
     for (const batch of batches) {
-      const [m, p, t] = sizes([batch])[0]!;
+      const [m = 0, p = 0, t = 0] = sizes([batch])[0]!;
       expect(m).toBeLessThanOrEqual(LIMITS.metricsPerBatch);
       expect(p).toBeLessThanOrEqual(LIMITS.paramsTagsPerBatch);
       expect(t).toBeLessThanOrEqual(LIMITS.paramsTagsPerBatch);
