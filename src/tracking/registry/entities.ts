@@ -45,8 +45,12 @@ export interface RegisteredModel {
 export async function loadVersions(db: Executor, rows: readonly ModelVersionRow[]): Promise<ModelVersion[]> {
   if (rows.length === 0) return [];
   const names = [...new Set(rows.map((r) => r.name))];
+  let tagQuery = db.selectFrom('model_version_tags').select(['name', 'version', 'key', 'value']).where('name', 'in', names);
+  // Narrow to the wanted versions when that list is short, so reading one version of a model with
+  // thousands does not read every version's tags.
+  if (rows.length <= 500) tagQuery = tagQuery.where('version', 'in', [...new Set(rows.map((r) => r.version))]);
   const [tags, aliases] = await Promise.all([
-    db.selectFrom('model_version_tags').select(['name', 'version', 'key', 'value']).where('name', 'in', names).execute(),
+    tagQuery.execute(),
     db.selectFrom('registered_model_aliases').select(['name', 'version', 'alias']).where('name', 'in', names).orderBy('alias').execute(),
   ]);
   const keyOf = (name: string, version: number) => `${version}\u0000${name}`;
