@@ -26,6 +26,8 @@ describe.each(BACKENDS)('TypeScript registry client on %s', (backend) => {
     expect(dup).toBeInstanceOf(ApiError);
     expect(dup).toMatchObject({ status: 400, errorCode: 'RESOURCE_ALREADY_EXISTS' });
     expect((await r.ensureRegisteredModel('fresh-model')).name).toBe('fresh-model');
+    const raced = await Promise.all([1, 2, 3, 4].map(() => r.ensureRegisteredModel('raced-model')));
+    expect(raced.map((m) => m.name)).toEqual(Array(4).fill('raced-model'));
   });
 
   it('creates versions, moves them through stages, and reads the latest per stage', async () => {
