@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, isRunning, killGroups, readPids } from '../../test/support/processes.js';
+import { REPO } from '../../test/support/server-process.js';
 import { exitFileOf, fromStatus, LocalExecutor } from './local.js';
 import type { ExecJob } from './types.js';
 
@@ -132,6 +135,15 @@ describe('LocalExecutor', () => {
     expect(isRunning(Number(handle.ref.pid))).toBe(true);
     await exec.cancel(handle, 100);
     expect(isRunning(Number(handle.ref.pid))).toBe(false);
+  });
+
+  it('keeps a process that only waits for its job alive until the job ends', async () => {
+    const j = job('sleep 0.3; exit 4');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/jobs/wait-only.ts'), JSON.stringify(j)], { cwd: REPO });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await once(child, 'exit');
+    expect(JSON.parse(out)).toEqual({ exitCode: 4, reason: 'failed', message: 'exited with code 4' });
   });
 
   it('cleanup removes the exit and handle files unless kept', async () => {

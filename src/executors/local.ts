@@ -6,7 +6,7 @@
  * log; with the pid and the process start time in the handle, a later server process can tell
  * whether the job still runs and how it ended.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -63,7 +63,7 @@ export class LocalExecutor implements Executor {
   private readonly pollMs: number;
   private readonly host = hostname();
   /** Children this process spawned: their exit event is immediate and tells how the wrapper died. */
-  private readonly children = new Map<number, { startTime: string; exited: Promise<ChildExit> }>();
+  private readonly children = new Map<number, { startTime: string; exited: Promise<ChildExit>; child: ChildProcess; waiters: number }>();
 
   constructor(options: LocalExecutorOptions = {}) {
     this.name = options.name ?? 'local';
@@ -82,7 +82,7 @@ export class LocalExecutor implements Executor {
     const env = { ...job.env, CUDA_VISIBLE_DEVICES: job.gpuIds.join(',') };
     const fd = openSync(job.logPath, 'a');
     let pid: number | undefined;
-    let child;
+    let child: ChildProcess;
     try {
       child = spawn('/bin/sh', ['-c', WRAPPER, 'trainyard-job', exitFile, ...job.argv], {
         cwd: job.cwd,
@@ -101,8 +101,9 @@ export class LocalExecutor implements Executor {
     // Read before the event loop can reap the wrapper, so even an instant exit has a start time.
     const startTime = processStartTime(pid);
     const exited = new Promise<ChildExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    this.children.set(pid, { startTime, exited });
+    // Unreferenced so a server can exit while jobs run; wait() references it while someone waits.
     child.unref();
+    this.children.set(pid, { startTime, exited, child, waiters: 0 });
     const handle: ExecHandle = { executor: this.name, ref: { pid, pgid: pid, startTime, host: this.host, exitFile } };
     // Lets recover() find the job if the server dies before the dispatcher records the handle.
     writeFileSync(handleFileOf(job.logPath), JSON.stringify(handle));
@@ -129,9 +130,14 @@ export class LocalExecutor implements Executor {
   async wait(handle: ExecHandle, signal?: AbortSignal): Promise<ExitInfo> {
     const ref = toRef(handle);
     if (ref.host !== this.host) return this.elsewhere(ref);
-    const live = this.child(ref);
-    if (live) {
-      await abortable(live, signal);
+    const live = this.children.get(ref.pid);
+    if (live && live.startTime === ref.startTime) {
+      if (live.waiters++ === 0) live.child.ref();
+      try {
+        await abortable(live.exited, signal);
+      } finally {
+        if (--live.waiters === 0) live.child.unref();
+      }
     } else {
       while (processAlive(ref.pid, ref.startTime)) await sleep(this.pollMs, undefined, { signal });
     }

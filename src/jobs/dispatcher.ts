@@ -73,6 +73,9 @@ export class Dispatcher {
       staleAfterMs: options.staleAfterMs ?? 60_000,
       backfillWindowMs: options.backfillWindowMs ?? 5 * 60_000,
     };
+    if (this.opts.staleAfterMs < 3 * this.opts.heartbeatMs) {
+      throw invalid(`The stale-job interval (${this.opts.staleAfterMs} ms) must be at least three heartbeats (${3 * this.opts.heartbeatMs} ms)`);
+    }
     this.ctx = {
       queue: this.queue,
       events: this.events,

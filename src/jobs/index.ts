@@ -31,9 +31,11 @@ export async function createDispatcher(
 ): Promise<Dispatcher> {
   const { executors = [], ...rest } = options;
   const graceMs = config.cancelGraceSeconds * 1000;
+  const staleAfterMs = config.jobStaleSeconds * 1000;
   return new Dispatcher({
     graceMs,
-    staleAfterMs: config.jobStaleSeconds * 1000,
+    staleAfterMs,
+    heartbeatMs: Math.min(5000, staleAfterMs / 4),
     ...rest,
     queue: new JobQueue(db, rest.now ? { now: rest.now } : {}),
     workerId: config.workerId ?? hostname(),

@@ -1,11 +1,15 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { exitFileOf, LocalExecutor } from '../../src/executors/local.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { isTerminal } from '../../src/jobs/types.js';
 import { BACKENDS } from '../support/backends.js';
 import { eventually, isRunning } from '../support/processes.js';
+import { REPO } from '../support/server-process.js';
 import { recordEvents, useJobTestEnv } from './harness.js';
 
 const until = (file: string) => `while [ ! -e ${file} ]; do sleep 0.02; done`;
@@ -90,6 +94,19 @@ describe.each(BACKENDS)('dispatcher restart on %s', (backend) => {
     expect(await ev.finished(job.id)).toMatchObject({ state: 'failed', reason: 'lost', message: 'the server stopped before the job started' });
   });
 
+  it('enforces the timeout of a reattached job from when it started', async () => {
+    const first = env.dispatcher();
+    await first.start();
+    const job = await first.enqueue(env.job('sleep 300', { timeoutSeconds: 0.5 }), 'local');
+    await running(job.id);
+    await first.stop();
+
+    const second = env.dispatcher();
+    const ev = recordEvents(second);
+    await second.start();
+    expect(await ev.finished(job.id)).toMatchObject({ state: 'failed', reason: 'timeout' });
+  });
+
   it('takes over the jobs of a worker that stopped sending heartbeats', async () => {
     const first = env.dispatcher({ workerId: 'worker-a' });
     await first.start();
@@ -138,5 +155,35 @@ describe.each(BACKENDS)('dispatcher restart on %s', (backend) => {
       expect(readFileSync(job.spec.logPath, 'utf8')).toBe('ran\n');
     }
     expect(jobs).toHaveLength(8);
+  });
+});
+
+describe.each(BACKENDS)('dispatcher after a SIGKILL of its process on %s', (backend) => {
+  const env = useJobTestEnv(backend);
+
+  it('leaves the job running, and the next dispatcher records its real exit code', async () => {
+    const gate = join(env.dir, 'gate');
+    const job = env.job(`${until(gate)}; exit 3`);
+    const server = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/jobs/crash-worker.ts'), env.uri(), JSON.stringify(job)], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = once(server, 'exit');
+    let line: string;
+    try {
+      [line] = (await once(createInterface({ input: server.stdout! }), 'line')) as [string];
+    } finally {
+      server.kill('SIGKILL');
+      await exited;
+    }
+    const stored = await env.queue.require(line);
+    expect(stored.state).toBe('running');
+    expect(isRunning(Number(stored.handle!.ref.pid))).toBe(true);
+
+    const d = env.dispatcher();
+    const ev = recordEvents(d);
+    await d.start();
+    writeFileSync(gate, '');
+    expect(await ev.finished(line)).toMatchObject({ state: 'failed', exitCode: 3, message: 'exited with code 3' });
   });
 });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { jobLog } from '../../src/jobs/logs.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { BACKENDS } from '../support/backends.js';
 import { eventually, isRunning, readPids } from '../support/processes.js';
@@ -168,6 +169,26 @@ describe.each(BACKENDS)('dispatcher on %s', (backend) => {
     const done = await ev.finished(job.id);
     expect(done).toMatchObject({ state: 'failed', reason: 'timeout' });
     expect(done.message).toBe('exceeded its timeout of 0.3s and was stopped (killed by signal SIGTERM)');
+  });
+
+  it('streams a job log as it is written, until the job has finished', async () => {
+    const d = env.dispatcher();
+    await d.start();
+    const gate = join(env.dir, 'gate');
+    const job = await d.enqueue(env.job(`echo first; ${until(gate)}; printf last`), 'local');
+    const seen: string[] = [];
+    let offset = 0;
+    for await (const chunk of jobLog(env.queue, job.id, { follow: true, pollMs: 10 })) {
+      seen.push(chunk.data.toString());
+      offset = chunk.offset;
+      if (seen.join('') === 'first\n') writeFileSync(gate, '');
+    }
+    expect(seen.join('')).toBe('first\nlast');
+    expect((await env.queue.require(job.id)).state).toBe('succeeded');
+    let rest = '';
+    for await (const chunk of jobLog(env.queue, job.id, { offset: 2 })) rest += chunk.data.toString();
+    expect(rest).toBe('rst\nlast');
+    expect(offset).toBe(10);
   });
 
   it('hands complete log lines to listeners, in order, the last one without a newline included, before the finish', async () => {

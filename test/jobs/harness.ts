@@ -20,6 +20,8 @@ export interface JobTestEnv {
   store: Store;
   queue: JobQueue;
   dir: string;
+  /** The database's URI, for another process to open. */
+  uri(): string;
   dispatcher(options?: Partial<DispatcherOptions>): Dispatcher;
   job(script: string, extra?: Partial<NewJob>): NewJob;
 }
@@ -31,6 +33,7 @@ export function useJobTestEnv(backend: BackendName): JobTestEnv {
   let counter = 0;
   const env = {
     dir: '',
+    uri: () => database.uri,
     async openStore() {
       const s = await openStore(database.uri);
       stores.push(s);
