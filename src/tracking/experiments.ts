@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { alreadyExists, invalid, notFound } from '../errors.js';
+import { isUniqueViolation } from '../store/errors.js';
 import type { ExperimentsTable } from '../store/schema.js';
 import { joinUri, type TrackingContext } from './context.js';
 import { parseExperimentId, type Experiment, type KeyValue } from './entities.js';
@@ -37,34 +38,40 @@ export class ExperimentService {
     const experimentName = validateExperimentName(name);
     const validTags = tags.map((t) => validateExperimentTag(t.key, t.value));
     if (artifactLocation !== undefined && artifactLocation !== '') validateArtifactLocation(artifactLocation);
-    return this.ctx.db.transaction().execute(async (tx) => {
-      const clash = await tx.selectFrom('experiments').select('lifecycle_stage').where('name', '=', experimentName).executeTakeFirst();
-      if (clash) {
-        throw alreadyExists(
-          clash.lifecycle_stage === 'deleted'
-            ? `Experiment(name=${experimentName}) already exists in deleted state. Restore it, or rename it after restoring, to reuse the name.`
-            : `Experiment(name=${experimentName}) already exists.`,
-        );
-      }
-      const now = this.ctx.now();
-      const { experiment_id } = await tx
-        .insertInto('experiments')
-        .values({ name: experimentName, artifact_location: artifactLocation ?? '', lifecycle_stage: 'active', creation_time: now, last_update_time: now })
-        .returning('experiment_id')
-        .executeTakeFirstOrThrow();
-      const id = String(experiment_id);
-      if (!artifactLocation) {
-        await tx
-          .updateTable('experiments')
-          .set({ artifact_location: joinUri(this.ctx.defaultArtifactRoot, id) })
-          .where('experiment_id', '=', experiment_id)
-          .execute();
-      }
-      if (validTags.length > 0) {
-        await tx.insertInto('experiment_tags').values(validTags.map((t) => ({ experiment_id, ...t }))).execute();
-      }
-      return id;
-    });
+    try {
+      return await this.ctx.db.transaction().execute(async (tx) => {
+        const clash = await tx.selectFrom('experiments').select('lifecycle_stage').where('name', '=', experimentName).executeTakeFirst();
+        if (clash) {
+          throw alreadyExists(
+            clash.lifecycle_stage === 'deleted'
+              ? `Experiment(name=${experimentName}) already exists in deleted state. Restore it, or rename it after restoring, to reuse the name.`
+              : `Experiment(name=${experimentName}) already exists.`,
+          );
+        }
+        const now = this.ctx.now();
+        const { experiment_id } = await tx
+          .insertInto('experiments')
+          .values({ name: experimentName, artifact_location: artifactLocation ?? '', lifecycle_stage: 'active', creation_time: now, last_update_time: now })
+          .returning('experiment_id')
+          .executeTakeFirstOrThrow();
+        const id = String(experiment_id);
+        if (!artifactLocation) {
+          await tx
+            .updateTable('experiments')
+            .set({ artifact_location: joinUri(this.ctx.defaultArtifactRoot, id) })
+            .where('experiment_id', '=', experiment_id)
+            .execute();
+        }
+        if (validTags.length > 0) {
+          await tx.insertInto('experiment_tags').values(validTags.map((t) => ({ experiment_id, ...t }))).execute();
+        }
+        return id;
+      });
+    } catch (err) {
+      // Two creators raced past the name check; the unique index decided.
+      if (isUniqueViolation(err)) throw alreadyExists(`Experiment(name=${experimentName}) already exists.`);
+      throw err;
+    }
   }
 
   async get(experimentId: string): Promise<Experiment> {
