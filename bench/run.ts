@@ -8,7 +8,7 @@
  *   npm run bench -- --profile          servers run with --cpu-prof; profiles land in bench-results/profiles
  *   npm run bench -- --tsx              run the server from source through tsx instead of compiling it
  *
- * By default the server is compiled first (as `npm run build` does, into bench-results/build),
+ * By default the server is compiled first (as `npm run build` does, into .bench-build/; like dist/ it must sit in the repository root),
  * because that is what ships: tsx's loader alone adds some 45 MB to the server's memory.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   // The test helpers create PostgreSQL databases from this variable.
   if (pg) process.env.TRAINYARD_TEST_POSTGRES_URL = pg;
   console.log(`Trainyard bench: node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}); budgets are for SQLite`);
-  const entry: ServerEntry = args.tsx ? { source: true } : buildServer(join(RESULTS_DIR, 'build'));
+  const entry: ServerEntry = args.tsx ? { source: true } : buildServer(resolve('.bench-build'));
   const results: Result[] = [];
   if (wanted.has('sqlite')) results.push(...(await benchBackend('sqlite', rows, entry)));
   if (wanted.has('postgres')) {
