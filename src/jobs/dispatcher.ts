@@ -9,6 +9,7 @@ import { invalid } from '../errors.js';
 import type { ExecHandle, Executor } from '../executors/types.js';
 import { freeCapacity, planAdmission, type Candidate } from './admission.js';
 import { assertWithinCapacity, type Capacity } from './capacity.js';
+import { clearLogOffset, markLogStart } from './log-offset.js';
 import { JobEvents, stderrLog, type DispatcherLog, type JobHandler, type LinesHandler } from './events.js';
 import type { JobQueue, QueueEvent } from './queue.js';
 import { ACTIVE_STATES, type JobRecord, type NewJob, type OwnerKind } from './types.js';
@@ -222,6 +223,7 @@ export class Dispatcher {
     this.reserve(job);
     let handle: ExecHandle;
     try {
+      markLogStart(job.spec);
       handle = await executor.start(job.spec);
     } catch (err) {
       await this.end(job, `could not start: ${(err as Error).message}`, 'failed');
@@ -254,7 +256,10 @@ export class Dispatcher {
     let current = job;
     if (job.state === 'starting') {
       const startedAt = this.now();
-      if (!(await this.queue.markRunning(job.id, this.workerId, handle, startedAt))) return;
+      if (!(await this.queue.markRunning(job.id, this.workerId, handle, startedAt))) {
+        this.reserved.delete(job.id);
+        return;
+      }
       current = { ...job, state: 'running', handle, startedAt };
       await this.events.emit('started', current);
     }
@@ -283,6 +288,7 @@ export class Dispatcher {
   private async end(job: JobRecord, message: string, reason: 'failed' | 'lost'): Promise<void> {
     this.reserved.delete(job.id);
     this.pendingCancels.delete(job.id);
+    clearLogOffset(job.spec);
     const finished = await this.queue.finish(job.id, this.workerId, { exitCode: null, reason, message });
     if (finished) await this.events.emit('finished', finished);
     void this.pass();

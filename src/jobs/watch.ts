@@ -3,11 +3,11 @@
  * cancel, hands its log lines to listeners, then records how it ended. Detaching (dispatcher
  * stop) leaves the job running and its row untouched, for the next dispatcher to reattach.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { followFile, LineSplitter } from '../executors/log-tail.js';
 import type { ExecHandle, Executor, ExitInfo } from '../executors/types.js';
 import type { DispatcherLog, JobEvents } from './events.js';
+import { clearLogOffset, readLogOffset, saveLogOffset } from './log-offset.js';
 import type { JobQueue } from './queue.js';
 import type { JobRecord } from './types.js';
 
@@ -23,11 +23,6 @@ export interface WatchContext {
 }
 
 type StopReason = 'cancelled' | 'timeout';
-
-/** Where the dispatcher remembers how far listeners have read a job's log, beside the log. */
-export function offsetFileOf(logPath: string): string {
-  return `${logPath}.offset`;
-}
 
 export class JobWatch {
   readonly done: Promise<JobRecord | undefined>;
@@ -82,6 +77,7 @@ export class JobWatch {
     await tail;
     const finished = await this.record(this.verdict(exit));
     if (!finished) return undefined;
+    clearLogOffset(this.job.spec);
     await this.ctx.events.emit('finished', finished);
     try {
       await this.executor.cleanup?.(this.job.handle, this.ctx.keepFailed && finished.state !== 'succeeded');
@@ -132,14 +128,14 @@ export class JobWatch {
   }
 
   private async tail(): Promise<void> {
-    const logPath = this.job.spec.logPath;
-    const offsetFile = offsetFileOf(logPath);
-    const start = readOffset(offsetFile);
+    const { spec } = this.job;
+    const logPath = spec.logPath;
+    const start = readLogOffset(spec);
     const splitter = new LineSplitter(start);
     const deliver = async (lines: string[]) => {
       if (lines.length === 0) return;
       await this.ctx.events.emitLines(this.job, lines);
-      writeFileSync(offsetFile, String(splitter.consumed));
+      saveLogOffset(spec, splitter.consumed);
     };
     try {
       const chunks = followFile(logPath, { offset: start, until: () => this.exited, signal: this.abort.signal, pollMs: this.ctx.tailPollMs });
@@ -148,14 +144,5 @@ export class JobWatch {
     } catch (err) {
       this.ctx.log.warn({ err, jobId: this.job.id, logPath }, 'stopped reading the job log');
     }
-  }
-}
-
-function readOffset(path: string): number {
-  try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return Number.isSafeInteger(n) && n >= 0 ? n : 0;
-  } catch {
-    return 0;
   }
 }

@@ -191,6 +191,19 @@ describe.each(BACKENDS)('dispatcher on %s', (backend) => {
     expect(offset).toBe(10);
   });
 
+  it('hands a job appending to an existing log only its own lines', async () => {
+    const d = env.dispatcher();
+    const ev = recordEvents(d);
+    await d.start();
+    const first = await d.enqueue(env.job('echo attempt one'), 'local');
+    await ev.finished(first.id);
+    const second = await d.enqueue(env.job('echo attempt two', { logPath: first.spec.logPath }), 'local');
+    await ev.finished(second.id);
+    expect(readFileSync(first.spec.logPath, 'utf8')).toBe('attempt one\nattempt two\n');
+    expect(ev.lines.get(second.id)).toEqual(['attempt two']);
+    expect(existsSync(`${first.spec.logPath}.offset`)).toBe(false);
+  });
+
   it('hands complete log lines to listeners, in order, the last one without a newline included, before the finish', async () => {
     const d = env.dispatcher();
     const ev = recordEvents(d);
