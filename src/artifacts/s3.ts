@@ -28,6 +28,8 @@ const MAX_SINGLE_PUT = 5 * 1024 ** 3;
 const UPLOAD_PART_SIZE = 8 * 1024 * 1024;
 const UPLOAD_QUEUE_SIZE = 2;
 
+const QUIET = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
 /**
  * Artifacts in an S3-compatible bucket under a key prefix. Folders are key prefixes ending in '/'.
  * Credentials come from the AWS SDK's standard chain (environment, shared files, instance roles)
@@ -53,6 +55,9 @@ export class S3ArtifactStore implements ArtifactStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       followRegionRedirects: true,
+      // The SDK otherwise warns on the console when a streamed upload fails (a client gone
+      // mid-upload); that failure reaches the caller as an error, which is where it belongs.
+      logger: QUIET,
       ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     };
     const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
@@ -68,29 +73,22 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async put(path: string, body: Readable, size?: number): Promise<{ size: number }> {
     if (path === '') throw invalid('An artifact path must name a file');
-    const counter = new ByteCounter();
-    const feeding = pipeline(body, counter);
     const Key = this.key(path);
-    try {
+    const written = await this.streamed(path, undefined, body, async (source, abortSignal) => {
       if (size !== undefined && size <= MAX_SINGLE_PUT) {
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: counter, ContentLength: size }));
-      } else {
-        const upload = new Upload({
-          client: this.client,
-          params: { Bucket: this.bucket, Key, Body: counter },
-          partSize: UPLOAD_PART_SIZE,
-          queueSize: UPLOAD_QUEUE_SIZE,
-        });
-        await upload.done();
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: source, ContentLength: size }), { abortSignal });
+        return;
       }
-      await feeding;
-      return { size: counter.bytes };
-    } catch (err) {
-      counter.destroy();
-      body.destroy();
-      await feeding.catch(() => undefined);
-      throw s3Error(err, path);
-    }
+      const upload = new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key, Body: source },
+        partSize: UPLOAD_PART_SIZE,
+        queueSize: UPLOAD_QUEUE_SIZE,
+      });
+      abortSignal.addEventListener('abort', () => void upload.abort().catch(() => undefined), { once: true });
+      await upload.done();
+    });
+    return { size: written.bytes };
   }
 
   async get(path: string): Promise<ArtifactDownload> {
@@ -168,16 +166,13 @@ export class S3ArtifactStore implements ArtifactStore {
     checkPartNumber(partNumber);
     // S3 needs each part's length up front; buffering a part of unknown length would break constant memory.
     if (size === undefined) throw invalid('A part upload needs a Content-Length header');
-    try {
-      const out = await this.client.send(
-        new UploadPartCommand({ Bucket: this.bucket, Key: this.key(path), UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: size }),
-      );
-      if (!out.ETag) throw new Error('S3 UploadPart returned no ETag');
-      return out.ETag;
-    } catch (err) {
-      body.destroy();
-      throw s3Error(err, path, uploadId);
-    }
+    let etag: string | undefined;
+    await this.streamed(path, uploadId, body, async (source, abortSignal) => {
+      const input = { Bucket: this.bucket, Key: this.key(path), UploadId: uploadId, PartNumber: partNumber, Body: source, ContentLength: size };
+      etag = (await this.client.send(new UploadPartCommand(input), { abortSignal })).ETag;
+    });
+    if (!etag) throw new Error('S3 UploadPart returned no ETag');
+    return etag;
   }
 
   async completeMultipartUpload(path: string, uploadId: string, parts: UploadedPart[]): Promise<void> {
@@ -194,6 +189,38 @@ export class S3ArtifactStore implements ArtifactStore {
 
   private key(path: string): string {
     return this.prefix ? (path ? `${this.prefix}/${path}` : this.prefix) : path;
+  }
+
+  /**
+   * Feeds `body` to an S3 request through a byte counter. The SDK does not notice a source that
+   * fails (a client gone mid-upload) and would wait for the missing bytes forever, so a failing
+   * source aborts the request; a failing request stops reading the source.
+   */
+  private async streamed(
+    path: string,
+    uploadId: string | undefined,
+    body: Readable,
+    send: (source: Readable, abortSignal: AbortSignal) => Promise<void>,
+  ): Promise<ByteCounter> {
+    const counter = new ByteCounter();
+    const controller = new AbortController();
+    const feeding = pipeline(body, counter).catch((err: unknown) => {
+      controller.abort();
+      throw err;
+    });
+    const sending = send(counter, controller.signal);
+    try {
+      await Promise.all([sending, feeding]);
+      return counter;
+    } catch (err) {
+      controller.abort();
+      counter.destroy();
+      body.destroy();
+      await Promise.allSettled([sending, feeding]);
+      // The source's own failure explains an aborted request better than the abort does.
+      const cause = await feeding.then(() => err, (fed: unknown) => fed);
+      throw s3Error(cause, path, uploadId);
+    }
   }
 
   private async attempt<T>(call: () => Promise<T>, path: string, uploadId?: string): Promise<T> {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { MLFLOW_COMPAT_VERSION, VERSION } from '../version.js';
+import { registerArtifactRoutes } from './artifacts.js';
 import { installErrorHandling } from './errors.js';
 import { experimentRpcs } from './mlflow/experiments.js';
 import { loggedModelRpcs } from './mlflow/logged-models.js';
@@ -45,5 +46,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   const t = services.tracking;
   registerRpcs(app, [...experimentRpcs(t), ...runRpcs(t), ...metricRpcs(t), ...searchRpcs(t)]);
   registerRpcs(app, [...runInputRpcs(t), ...registryRpcs(t), ...loggedModelRpcs(t, services.artifacts)]);
+  registerArtifactRoutes(app, services.artifacts, t);
   return app;
 }

@@ -6,9 +6,14 @@
  *   listing, as S3 computes them;
  * - AbortMultipartUpload is answered MethodNotAllowed;
  * - parts are accepted for uploads that do not exist (completed or aborted), and completion
- *   checks neither ETags nor S3's 5 MiB minimum for all parts but the last.
+ *   checks neither ETags nor S3's 5 MiB minimum for all parts but the last;
+ * - a PUT writes the object in place as the bytes arrive, so a request cut short leaves half an
+ *   object where the previous version was; S3 commits a PUT only once its whole body arrived.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type S3rver from 's3rver';
@@ -65,6 +70,29 @@ export function restoreS3Behaviour(server: S3rver): void {
       }
     });
     return complete(bucket, uploadId, parts);
+  };
+
+  const putObject = store.putObject.bind(store);
+  store.putObject = async (object) => {
+    if (!(object.content instanceof IncomingMessage)) return putObject(object);
+    const request = object.content;
+    const staged = Object.assign(Object.create(Object.getPrototypeOf(object) as object) as typeof object, object, {
+      key: `${object.key}.staged-${randomBytes(4).toString('hex')}`,
+    });
+    const resources = ['object', 'metadata.json'];
+    const cutShort = new Promise<never>((_, reject) => {
+      request.once('close', () => {
+        if (!request.complete) reject(new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.'));
+      });
+    });
+    try {
+      const result = await Promise.race([putObject(staged), cutShort]);
+      for (const r of resources) await rename(store.getResourcePath(object.bucket, staged.key, r), store.getResourcePath(object.bucket, object.key, r));
+      return result;
+    } catch (err) {
+      for (const r of resources) await rm(store.getResourcePath(object.bucket, staged.key, r), { force: true });
+      throw err;
+    }
   };
 
   server.middleware.unshift(async (ctx, next) => {

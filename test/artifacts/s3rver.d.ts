@@ -22,7 +22,13 @@ declare module 's3rver' {
     maxKeys?: number;
     startAfter?: string;
   }
+  export interface S3rverStoredObject {
+    bucket: string;
+    key: string;
+    content: unknown;
+  }
   export interface S3rverStore {
+    putObject(object: S3rverStoredObject): Promise<unknown>;
     getResourcePath(bucket: string, key: string | undefined, resource: string): string;
     listObjects(bucket: string, options: S3rverListOptions): Promise<S3rverListing>;
     putPart(bucket: string, uploadId: string, partNumber: number, content: unknown): Promise<unknown>;

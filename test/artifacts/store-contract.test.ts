@@ -32,6 +32,8 @@ function failingBody(): Readable {
   return Readable.from(
     (async function* () {
       yield Buffer.alloc(64 * 1024, 1);
+      // Let the store start sending before the failure, as a real disconnect does.
+      await new Promise((resolve) => setTimeout(resolve, 20));
       throw new Error('client went away');
     })(),
   );
@@ -143,8 +145,11 @@ describe.each(['local', 's3'] as const)('ArtifactStore contract: %s', (kind) => 
   it('leaves nothing behind, and keeps the previous version, when the upload body fails', async () => {
     const store = await fresh();
     await store.put('keep.txt', body('old'));
+    // Without a size (streamed in parts) and with the size announced up front (one request).
     await expect(store.put('keep.txt', failingBody())).rejects.toThrow('client went away');
+    await expect(store.put('keep.txt', failingBody(), 10 * MiB)).rejects.toThrow('client went away');
     await expect(store.put('new.txt', failingBody())).rejects.toThrow('client went away');
+    await expect(store.put('new.txt', failingBody(), 10 * MiB)).rejects.toThrow('client went away');
     expect((await read(store, 'keep.txt')).toString()).toBe('old');
     expect(await store.stat('new.txt')).toBeUndefined();
     expect(await store.list('')).toEqual([{ path: 'keep.txt', isDir: false, size: 3 }]);
