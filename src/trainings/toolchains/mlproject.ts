@@ -5,7 +5,7 @@
  */
 import { access, readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { invalid, ProblemList } from '../../errors.js';
 import { parsePythonFloat } from './python-float.js';
 import { fillPlaceholders } from './shell.js';
@@ -264,18 +264,21 @@ function projectFile(node: Node, dir: string, field: string, problems: ProblemLi
   return join(dir, path);
 }
 
+/** A YAML node; null where the file has a key with no value (`alpha:`). */
+type Node = YamlNode | null;
+
 /** The mapping's entries keyed by their text, in file order. */
 function entries(map: Node): Map<string, Node> {
   const out = new Map<string, Node>();
   if (!isMap(map)) return out;
   for (const pair of map.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-    out.set(key, (pair.value ?? null) as Node);
+    out.set(key, (pair.value as YamlNode | undefined) ?? null);
   }
   return out;
 }
 
-function isNull(node: Node | null): boolean {
+function isNull(node: Node): boolean {
   return node === null || (isScalar(node) && node.value === null);
 }
 
@@ -283,7 +286,7 @@ function isNull(node: Node | null): boolean {
  * A scalar's text as the author wrote it: `1.0` stays "1.0" (MLflow, being Python, keeps the
  * float 1.0 and prints it so), `true` stays "true". Undefined for mappings, lists and null.
  */
-function scalarText(node: Node | null): string | undefined {
+function scalarText(node: Node): string | undefined {
   if (node === null || !isScalar(node) || node.value === null) return undefined;
   if (typeof node.value === 'string') return node.value;
   return node.source ?? String(node.value);
