@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import { normalizeArtifactPath } from '../artifacts/paths.js';
-import type { ArtifactStore } from '../artifacts/store.js';
+import { proxyPathOf } from '../artifacts/proxy-uri.js';
+import { listUnderRoot, type RunArtifactFile } from '../artifacts/run-listing.js';
+import type { ArtifactDownload, ArtifactStore } from '../artifacts/store.js';
 import { invalid, notFound } from '../errors.js';
 import type { Db } from '../store/open.js';
 import type { Database } from '../store/schema.js';
@@ -30,7 +31,7 @@ export interface CreateLoggedModelInput {
 
 export interface ArtifactListing {
   root_uri: string;
-  files?: { path: string; is_dir: boolean; file_size?: number }[];
+  files?: RunArtifactFile[];
 }
 
 /** MLflow 3 logged models: a model with its own id, artifact folder, params, tags and metrics. */
@@ -148,28 +149,24 @@ export class LoggedModelService {
 
   /**
    * The immediate children of a folder of the model's artifacts, with model-relative paths. Only
-   * locations the server itself serves (`mlflow-artifacts:/`) can be listed.
+   * locations the server's own artifact store keeps (`mlflow-artifacts:/`) can be listed.
    */
-  async listArtifacts(artifacts: ArtifactStore, modelId: string, directory = ''): Promise<ArtifactListing> {
+  async listArtifacts(artifacts: ArtifactStore, modelId: string, directory: string): Promise<ArtifactListing> {
     const row = await this.row(modelId);
-    const root = proxiedPath(row.artifact_location);
+    const files = await listUnderRoot(artifacts, row.artifact_location, directory);
+    return files.length > 0 ? { root_uri: row.artifact_location, files } : { root_uri: row.artifact_location };
+  }
+
+  /** Opens one of the model's artifact files (a model-relative, already checked path). */
+  async openArtifact(artifacts: ArtifactStore, modelId: string, file: string): Promise<{ path: string } & ArtifactDownload> {
+    const row = await this.row(modelId);
+    const root = proxyPathOf(row.artifact_location);
     if (root === undefined) {
-      throw invalid(
-        `Cannot list the artifacts of logged model '${modelId}': its location '${row.artifact_location}' is not served by this server (only mlflow-artifacts:/ locations are).`,
-      );
+      throw invalid(`Artifacts at '${row.artifact_location}' are not kept by this server's artifact store; read them from that location directly`);
     }
-    const dir = normalizeArtifactPath(directory, 'artifact_directory_path');
-    const base = [root, dir].filter((p) => p !== '').join('/');
-    const entries = await artifacts.list(base);
-    const out: ArtifactListing = { root_uri: row.artifact_location };
-    if (entries.length === 0) return out;
-    const cut = base === '' ? 0 : base.length + 1;
-    out.files = entries.map((e) => {
-      const rel = e.path.slice(cut);
-      const path = dir === '' ? rel : `${dir}/${rel}`;
-      return e.isDir ? { path, is_dir: true } : { path, is_dir: false, file_size: e.size ?? 0 };
-    });
-    return out;
+    if (file === '') throw invalid('Request must include the "artifact_file_path" query parameter.');
+    const path = [root, file].filter((p) => p !== '').join('/');
+    return { path, ...(await artifacts.get(path)) };
   }
 
   async row(modelId: string, allowDeleted = false, db: Executor = this.ctx.db): Promise<LoggedModelRow> {
@@ -177,13 +174,6 @@ export class LoggedModelService {
     if (!row || (!allowDeleted && row.lifecycle_stage !== 'active')) throw notFound(`Logged model with ID '${modelId}' not found.`);
     return row;
   }
-}
-
-/** The store path behind `mlflow-artifacts:/p` or `mlflow-artifacts://host/p`; undefined for other schemes. */
-export function proxiedPath(uri: string): string | undefined {
-  const m = /^mlflow-artifacts:(?:\/\/[^/]*)?(\/.*)?$/.exec(uri);
-  if (!m) return undefined;
-  return normalizeArtifactPath((m[1] ?? '').replace(/^\/+/, ''), 'artifact location');
 }
 
 export function parseStatus(status: unknown): LoggedModelStatus {

@@ -185,6 +185,16 @@ describe.each(BACKENDS)('logged models API on %s', (backend) => {
     const empty = await http.get(lm(id, '/artifacts/directories'), { artifact_directory_path: 'nothing-here' });
     expect(empty.body).toEqual({ root_uri: info.artifact_uri });
     expectError(await http.get(lm(id, '/artifacts/directories'), { artifact_directory_path: '../../other' }), 400, 'INVALID_PARAMETER_VALUE');
+
+    // The UI's file download.
+    const files = `/ajax-api/2.0/mlflow/logged-models/${id}/artifacts/files`;
+    const file = await http.get(files, { artifact_file_path: 'data/model.pkl' });
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-disposition')).toContain('model.pkl');
+    expect(file.body).toBe('12345');
+    expectError(await http.get(files), 400, 'BAD_REQUEST', 'artifact_file_path');
+    expectError(await http.get(files, { artifact_file_path: 'missing.txt' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+    expectError(await http.get(files, { artifact_file_path: '../secret' }), 400, 'INVALID_PARAMETER_VALUE');
   });
 
   it('searches logged models by attributes, params, tags and metrics (on datasets), ordered and paged', async () => {

@@ -1,7 +1,10 @@
+import { clientArtifactPath } from '../../artifacts/paths.js';
 import type { ArtifactStore } from '../../artifacts/store.js';
+import { TrainyardError } from '../../errors.js';
 import type { Tracking } from '../../tracking/index.js';
 import { searchLoggedModels } from '../../tracking/logged-models-search.js';
 import { keyValues, objList, optBool, optInt, optStr, reqStr, strList, type Message } from './input.js';
+import { sendDownload } from '../artifacts-http.js';
 import type { Rpc } from './rpc.js';
 
 /**
@@ -77,7 +80,18 @@ export function loggedModelRpcs(t: Tracking, artifacts: ArtifactStore): Rpc[] {
     {
       method: 'GET',
       path: '/mlflow/logged-models/:model_id/artifacts/directories',
-      handler: async (m) => lm.listArtifacts(artifacts, modelId(m), optStr(m, 'artifact_directory_path') ?? ''),
+      handler: async (m) => lm.listArtifacts(artifacts, modelId(m), clientArtifactPath(optStr(m, 'artifact_directory_path') ?? '')),
+    },
+    {
+      // A UI helper in MLflow (ajax-api only there): one file of the model, as a download.
+      method: 'GET',
+      path: '/mlflow/logged-models/:model_id/artifacts/files',
+      handler: async (m, _req, reply) => {
+        const raw = optStr(m, 'artifact_file_path');
+        if (!raw) throw new TrainyardError('BAD_REQUEST', 'Request must include the "artifact_file_path" query parameter.');
+        const { path, body, size } = await lm.openArtifact(artifacts, modelId(m), clientArtifactPath(raw));
+        return sendDownload(reply, path, body, size);
+      },
     },
   ];
 }
