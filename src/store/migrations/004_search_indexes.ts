@@ -1,13 +1,12 @@
 import type { Kysely } from 'kysely';
-import { dialectOf } from '../dialect.js';
 
 /**
- * Covering indexes for search-runs, so walking runs in metric order and checking each run's
- * filter clauses never has to visit table rows:
- * - latest_metrics by (experiment_id, key, is_nan, value) with the run id, for the ordered walk;
- * - latest_metrics, params and tags by run and key with the value, for the per-run EXISTS checks.
- * Param and tag values can be thousands of characters, beyond PostgreSQL's B-tree row limit, so
- * those two exist only on SQLite; PostgreSQL checks them through the primary key.
+ * Covering indexes for search-runs over latest_metrics, so a search never visits its table rows:
+ * - (experiment_id, key, is_nan, value, run_uuid) for walking an experiment's runs in metric order;
+ * - (run_uuid, key, is_nan, value) for checking a run's metric clauses.
+ * Measured on 100k runs (filter on a param and a metric, order by another metric, 100 results),
+ * they halve the query's time against the primary key and latest_metrics_order alone. Covering
+ * indexes for params and tags gained nothing measurable (SQLite prefers their unique primary key).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -16,8 +15,4 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['experiment_id', 'key', 'is_nan', 'value', 'run_uuid'])
     .execute();
   await db.schema.createIndex('latest_metrics_run_value').on('latest_metrics').columns(['run_uuid', 'key', 'is_nan', 'value']).execute();
-  if (dialectOf(db) === 'sqlite') {
-    await db.schema.createIndex('params_run_value').on('params').columns(['run_uuid', 'key', 'value']).execute();
-    await db.schema.createIndex('tags_run_value').on('tags').columns(['run_uuid', 'key', 'value']).execute();
-  }
 }

@@ -16,6 +16,7 @@
  *   quoting the clause.
  * - `sql.ts` has the dialect-aware pieces (case-sensitive LIKE, ILIKE, string ordering) for
  *   compiling clauses with Kysely; `paging.ts` reads view types and max_results.
+ * - `searchRuns` and `searchExperiments` are MLflow's two tracking searches built on all this.
  */
 export * from './grammar.js';
 export { parseFilter } from './filter.js';
@@ -23,3 +24,5 @@ export { parseOrderBy } from './order-by.js';
 export { RUN_SEARCH_PROFILE, EXPERIMENT_SEARCH_PROFILE } from './profiles.js';
 export { compare, like, likeToGlob, inList, textOrder, valueCondition } from './sql.js';
 export { parseViewType, lifecycleStages, resolveMaxResults, type ViewType } from './paging.js';
+export { searchRuns, SEARCH_RUNS_MAX_RESULTS, type SearchRunsRequest, type SearchRunsResult } from './run-search.js';
+export { searchExperiments, SEARCH_EXPERIMENTS_MAX_RESULTS, type SearchExperimentsRequest, type SearchExperimentsResult } from './experiment-search.js';
