@@ -23,9 +23,10 @@ import { LoadClient } from './load-client.js';
 import { formatResult, judge, writeResults, type Result, type Row } from './report.js';
 import { buildServer, startServer, type ServerEntry, type ServerProcess } from './server-process.js';
 import { trackingRows } from './tracking.js';
+import { artifactRows } from './artifacts.js';
 
 /** Every figure, in the order they run. Later areas (trainings, pipelines, artifacts, UI) add their rows here. */
-const ROWS: Row<BenchContext>[] = [...trackingRows];
+const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows];
 
 const RESULTS_DIR = resolve('bench-results');
 
