@@ -195,6 +195,28 @@ describe('data bindings and object-storage sources', () => {
     expect(readFileSync(join(dir, 'b.csv'), 'utf8')).toBe('private\n');
   });
 
+  it('does not forward HTTP credentials to another server on a redirect', async () => {
+    const seen: (string | undefined)[] = [];
+    const other = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { 'content-length': 6 }).end('moved\n');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const redirector = createServer((_req, res) => res.writeHead(302, { location: `http://127.0.0.1:${(other.address() as AddressInfo).port}/moved.csv` }).end());
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    try {
+      const uri = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/data.csv`;
+      await connections.create({ id: 'redirecting', spec: { type: 'http', uri, username: 'reader', password: 'redirect-secret' } });
+      const dir = workDir();
+      await fetch([{ connName: 'redirecting', localPath: 'data.csv' }], dir);
+      expect(readFileSync(join(dir, 'data.csv'), 'utf8')).toBe('moved\n');
+      expect(seen).toEqual([undefined]);
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+      await new Promise<void>((resolve) => redirector.close(() => resolve()));
+    }
+  });
+
   it('fails a missing HTTP file naming binding, connection and URL, and refuses a URL naming a folder', async () => {
     const err = await failure(fetch([{ connName: 'wine-http', localPath: 'data/', remotePath: 'files/missing.csv' }], workDir()));
     expect(err.message).toBe(`Data binding spec.data[0] (localPath 'data/'): connection 'wine-http' has nothing at ${httpBase}/files/missing.csv (HTTP 404)`);
