@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { invalid } from '../../errors.js';
 
 export const SECRET_KEY_ENV = 'TRAINYARD_SECRET_KEY';
@@ -77,8 +77,7 @@ function readOrCreateKeyFile(path: string): Buffer {
  * exists, so two processes starting together end up sharing one key, never overwriting it.
  */
 function createKeyFile(path: string): Buffer {
-  const dir = join(path, '..');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(tmp, 'wx', 0o600);

@@ -29,6 +29,8 @@ const refused: [ConnectionType, string][] = [
   ['azureblob', 'https://acct01.blob.core.windows.net/'],
   ['git', 'ftp://example.com/repo'],
   ['git', 'relative/repo'],
+  ['git', '-oProxyCommand=touch$IFS/tmp/pwned:repo'],
+  ['git', 'ssh://-oProxyCommand=x/repo'],
   ['local', 'data/relative'],
   ['local', 'file://host/srv'],
   ['http', 'https://example.com/x'],

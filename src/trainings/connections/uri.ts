@@ -101,6 +101,13 @@ export function localFolder(uri: string): string | undefined {
 
 /** Where a git connection points and how to reach it, or undefined for something that is not a git URI. */
 export function gitLocation(uri: string): GitLocation | undefined {
+  const location = parseGitLocation(uri);
+  // A host or user starting with '-' would reach ssh as an option (the ProxyCommand trick).
+  if (location && (location.host?.startsWith('-') || location.user?.startsWith('-'))) return undefined;
+  return location;
+}
+
+function parseGitLocation(uri: string): GitLocation | undefined {
   if (uri.startsWith('/')) return uri.includes('\0') ? undefined : { transport: 'file', url: uri };
   if (!uri.includes('://')) {
     const m = SCP_LIKE.exec(uri);

@@ -16,7 +16,7 @@ import { DEFAULT_SNAPSHOT_LIMITS, hashTree, type SnapshotLimits } from './tree.j
 const HASH = /^[0-9a-f]{64}$/;
 
 export interface Snapshot {
-  /** sha256 of the tree: sorted relative paths, normalised modes and contents. */
+  /** sha256 of the tree: relative paths (in name order, depth first), normalised modes and contents. */
   hash: string;
   /** Where the snapshot is stored (read it, never write it). */
   path: string;
