@@ -25,12 +25,12 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async put(path: string, body: Readable): Promise<{ size: number }> {
     if (path === '') throw invalid('An artifact path must name a file');
-    const target = await this.prepareTarget(path);
+    const target = await this.checkTarget(path);
     const temp = await this.uploads.tempFile();
     try {
       const counter = new ByteCounter();
       await pipeline(body, counter, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
-      await this.moveIntoPlace(temp, target, path);
+      await this.place(temp, target, path);
       return { size: counter.bytes };
     } catch (err) {
       body.destroy();
@@ -97,11 +97,10 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async completeMultipartUpload(path: string, uploadId: string, parts: UploadedPart[]): Promise<void> {
-    // Parts are checked and joined before any folder is created, so a refused completion leaves no trace.
-    if ((await this.stat(path))?.isDir) throw invalid(`Cannot write artifact '${path}': a folder of that name exists`);
+    const target = await this.checkTarget(path);
     const temp = await this.uploads.join(path, uploadId, parts);
     try {
-      await this.moveIntoPlace(temp, await this.prepareTarget(path), path);
+      await this.place(temp, target, path);
     } catch (err) {
       await rm(temp, { force: true });
       throw err;
@@ -113,30 +112,34 @@ export class LocalArtifactStore implements ArtifactStore {
     await this.uploads.abort(path, uploadId);
   }
 
-  /** Creates the parent folders of a file about to be written, refusing when a file or folder is in the way. */
-  private async prepareTarget(path: string): Promise<string> {
+  /**
+   * The file for `path`, refused early (before any byte is received) when a folder has its name
+   * or a file sits where one of its folders would go. Creates nothing: folders appear only with
+   * the finished file, so a failed upload leaves no empty folders behind.
+   */
+  private async checkTarget(path: string): Promise<string> {
     const target = await this.resolve(path);
-    try {
-      await mkdir(dirname(target), { recursive: true });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST' || code === 'ENOTDIR') throw invalid(`Cannot write artifact '${path}': part of its folder path is a file`);
-      throw err;
-    }
-    if ((await stat(target).catch(() => undefined))?.isDirectory()) {
-      throw invalid(`Cannot write artifact '${path}': a folder of that name exists`);
+    if ((await stat(target).catch(() => undefined))?.isDirectory()) throw invalid(`Cannot write artifact '${path}': a folder of that name exists`);
+    const root = await this.realRoot();
+    for (let probe = dirname(target); probe !== root; probe = dirname(probe)) {
+      const s = await stat(probe).catch(() => undefined);
+      if (!s) continue;
+      if (!s.isDirectory()) throw invalid(`Cannot write artifact '${path}': part of its folder path is a file`);
+      break;
     }
     return target;
   }
 
-  private async moveIntoPlace(temp: string, target: string, path: string): Promise<void> {
+  /** Moves a finished temporary file to its name, creating its folders. */
+  private async place(temp: string, target: string, path: string): Promise<void> {
     try {
+      await mkdir(dirname(target), { recursive: true });
       await rename(temp, target);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      // A folder created at the target or a file at a parent while the bytes were arriving.
-      if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') throw invalid(`Cannot write artifact '${path}': a folder of that name exists`);
-      if (code === 'ENOTDIR' || code === 'ENOENT') throw invalid(`Cannot write artifact '${path}': its folder path changed during the upload`);
+      // Something changed at the target while the bytes were arriving.
+      if (code === 'EISDIR' || code === 'ENOTEMPTY') throw invalid(`Cannot write artifact '${path}': a folder of that name exists`);
+      if (code === 'EEXIST' || code === 'ENOTDIR') throw invalid(`Cannot write artifact '${path}': part of its folder path is a file`);
       throw err;
     }
   }

@@ -148,10 +148,11 @@ describe.each(['local', 's3'] as const)('ArtifactStore contract: %s', (kind) => 
     // Without a size (streamed in parts) and with the size announced up front (one request).
     await expect(store.put('keep.txt', failingBody())).rejects.toThrow('client went away');
     await expect(store.put('keep.txt', failingBody(), 10 * MiB)).rejects.toThrow('client went away');
-    await expect(store.put('new.txt', failingBody())).rejects.toThrow('client went away');
-    await expect(store.put('new.txt', failingBody(), 10 * MiB)).rejects.toThrow('client went away');
+    await expect(store.put('new/deep/new.txt', failingBody())).rejects.toThrow('client went away');
+    await expect(store.put('new/deep/new.txt', failingBody(), 10 * MiB)).rejects.toThrow('client went away');
     expect((await read(store, 'keep.txt')).toString()).toBe('old');
-    expect(await store.stat('new.txt')).toBeUndefined();
+    expect(await store.stat('new/deep/new.txt')).toBeUndefined();
+    expect(await store.stat('new')).toBeUndefined();
     expect(await store.list('')).toEqual([{ path: 'keep.txt', isDir: false, size: 3 }]);
   });
 
