@@ -42,7 +42,7 @@ describe('ModelTraining manifest validation', () => {
       toolchain: 'mlflow',
       entrypoint: 'main',
       workDir: 'mlflow/wine',
-      data: [{ connName: 'wine', localPath: 'mlflow/wine-quality', remotePath: 'training-data/' }],
+      data: [{ connName: 'wine', localPath: 'mlflow/wine-quality/', remotePath: 'training-data/' }],
       hyperParameters: { alpha: '1.0', l1_ratio: '0.5' },
       resources: { limits: { cpu: '1', memory: '1Gi', gpu: 0 }, requests: { cpu: '500m', memory: '512Mi', gpu: 0 } },
       executor: 'local',

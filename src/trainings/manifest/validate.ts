@@ -10,7 +10,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { ProblemList } from '../../errors.js';
 import { validateKey } from '../../tracking/validation.js';
 import { parseDuration } from './duration.js';
-import { formatMemory, parseCpu, parseGpu, parseMemory } from './quantity.js';
+import { formatMemory, parseCpu, parseGpu, parseMemory } from '../../quantity.js';
 import { TrainingManifestSchema, type TrainingManifestInput, type TrainingSpecInput } from './schema.js';
 import type { ResourceAmounts, TrainingSpec, TrainingSource } from './types.js';
 
@@ -106,7 +106,9 @@ function normalizeSpec(s: TrainingSpecInput, problems: ProblemList, options: Val
       problems.add(`${field}.connection`, `conflicts with connName '${d.connName}'; give one of them`);
     }
     if (connection !== undefined) checkConnection(connection, `${field}.connName`, DATA_CONNECTION_TYPES, problems, options);
-    const localPath = typeof d.localPath === 'string' ? relativePath(d.localPath, `${field}.localPath`, problems) : '';
+    // A trailing '/' says "a folder": a single remote file then lands inside it under its own name.
+    const folder = typeof d.localPath === 'string' && d.localPath.endsWith('/');
+    const localPath = typeof d.localPath === 'string' ? relativePath(d.localPath, `${field}.localPath`, problems) + (folder ? '/' : '') : '';
     const out: TrainingSpec['data'][number] = { connName: connection ?? '', localPath };
     if (d.remotePath !== undefined) out.remotePath = d.remotePath;
     return out;
