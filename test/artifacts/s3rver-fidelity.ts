@@ -24,6 +24,11 @@ type S3ErrorClass = new (code: string, message: string) => Error;
 const S3Error = require('s3rver/lib/models/error.js') as S3ErrorClass;
 
 const MIN_PART = 5 * 1024 * 1024;
+/**
+ * The key a PUT is written under until its body is complete. s3rver may still create the file
+ * after a cut-short request was cleaned up (its write never finishes), so listings hide these.
+ */
+const STAGED = /\.s3rver-staged-[0-9a-f]{8}$/;
 
 export function restoreS3Behaviour(server: S3rver): void {
   const store = server.store;
@@ -37,11 +42,14 @@ export function restoreS3Behaviour(server: S3rver): void {
   const listObjects = store.listObjects.bind(store);
   store.listObjects = async (bucket: string, options: S3rverListOptions) => {
     const delimiter = options.delimiter ?? '';
-    if (!delimiter) return listObjects(bucket, options);
     const prefix = options.prefix ?? '';
+    const maxKeys = options.maxKeys ?? 1000;
     const all = await listObjects(bucket, { ...options, delimiter: '', maxKeys: Infinity });
+    // Staged PUTs (below) are the emulator's own business, never objects.
+    const visible = all.objects.filter((o) => !STAGED.test(o.key));
+    if (!delimiter) return { objects: visible.slice(0, maxKeys), commonPrefixes: [], isTruncated: visible.length > maxKeys };
     const commonPrefixes = new Set<string>();
-    const objects = all.objects.filter((o) => {
+    const objects = visible.filter((o) => {
       const at = o.key.indexOf(delimiter, prefix.length);
       if (at === -1) return true;
       commonPrefixes.add(o.key.slice(0, at + delimiter.length));
@@ -77,7 +85,7 @@ export function restoreS3Behaviour(server: S3rver): void {
     if (!(object.content instanceof IncomingMessage)) return putObject(object);
     const request = object.content;
     const staged = Object.assign(Object.create(Object.getPrototypeOf(object) as object) as typeof object, object, {
-      key: `${object.key}.staged-${randomBytes(4).toString('hex')}`,
+      key: `${object.key}.s3rver-staged-${randomBytes(4).toString('hex')}`,
     });
     const resources = ['object', 'metadata.json'];
     const cutShort = new Promise<never>((_, reject) => {
