@@ -10,17 +10,24 @@ export interface RunArtifactFile {
 }
 
 /**
+ * The store path of `path` (relative, already checked) under an artifact root URI the proxy
+ * keeps (`mlflow-artifacts:/...`); refuses roots kept elsewhere.
+ */
+export function storePathUnder(rootUri: string, path: string): string {
+  const root = proxyPathOf(rootUri);
+  if (root === undefined) {
+    throw invalid(`Artifacts at '${rootUri}' are not kept by this server's artifact store; read them from that location directly`);
+  }
+  return [root, path].filter((p) => p !== '').join('/');
+}
+
+/**
  * Lists a folder of a run's (or logged model's) artifacts kept by the proxy store. `path` is
  * relative to the artifact root and already checked; the entries come back relative to the root
  * too, as MLflow's tracking API returns them.
  */
 export async function listUnderRoot(store: ArtifactStore, rootUri: string, path: string): Promise<RunArtifactFile[]> {
-  const root = proxyPathOf(rootUri);
-  if (root === undefined) {
-    throw invalid(`Artifacts at '${rootUri}' are not kept by this server's artifact store; read them from that location directly`);
-  }
-  const folder = [root, path].filter((p) => p !== '').join('/');
-  const entries = await store.list(folder);
+  const entries = await store.list(storePathUnder(rootUri, path));
   return entries.map((e) => {
     const name = e.path.slice(e.path.lastIndexOf('/') + 1);
     const rel = path === '' ? name : `${path}/${name}`;

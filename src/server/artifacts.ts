@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { clientArtifactPath } from '../artifacts/paths.js';
-import { listUnderRoot } from '../artifacts/run-listing.js';
+import { listUnderRoot, storePathUnder } from '../artifacts/run-listing.js';
 import { MULTIPART_LIMITS, type ArtifactStore, type UploadedPart } from '../artifacts/store.js';
 import { invalid, notFound } from '../errors.js';
 import type { Tracking } from '../tracking/index.js';
@@ -33,6 +33,15 @@ export function registerArtifactRoutes(app: FastifyInstance, artifacts: Artifact
       return sendHeadersOnly(reply, path, found.size);
     });
   }
+
+  // The web UI's download link for one file of a run: /get-artifact?run_uuid=..&path=..
+  app.get('/get-artifact', { exposeHeadRoute: false }, async (req, reply) => {
+    const m = req.query as Message;
+    const run = await tracking.runs.get(runIdOf(m));
+    const path = clientArtifactPath(reqStr(m, 'path'));
+    const { body, size } = await artifacts.get(storePathUnder(run.info.artifact_uri, path));
+    return sendDownload(reply, path, body, size);
+  });
 
   void app.register(async (scope) => {
     acceptRawBodies(scope);

@@ -275,6 +275,20 @@ describe.each(['local', 's3'] as const)('artifact proxy with a %s destination', 
       expect(bad.json.message).toMatch(/^Invalid path/);
     });
 
+    it("serves one of a run's files for the web UI at /get-artifact", async () => {
+      const run = (await http.post(ml('/runs/create'), { experiment_id: '0' })).body.run.info;
+      await put(`0/${run.run_id}/artifacts/plots/loss.png`, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+      const r = await raw(server.url, 'GET', `/get-artifact?run_uuid=${run.run_id}&path=plots%2Floss.png`);
+      expect(r.status).toBe(200);
+      expect([...r.body]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+      expect(r.headers['content-type']).toBe('image/png');
+      expect(r.headers['content-disposition']).toBe('attachment; filename="loss.png"');
+      expect((await raw(server.url, 'GET', `/get-artifact?run_id=${run.run_id}&path=plots/none.png`)).status).toBe(404);
+      const bad = await raw(server.url, 'GET', `/get-artifact?run_id=${run.run_id}&path=..%2F..%2Fx`);
+      expect(bad.status).toBe(400);
+      expect(bad.json.message).toMatch(/^Invalid path/);
+    });
+
     it('refuses runs whose artifacts live elsewhere, and unknown runs', async () => {
       const exp = (await http.post(ml('/experiments/create'), { name: `elsewhere-${kind}`, artifact_location: 's3://other-bucket/x' })).body.experiment_id;
       const run = (await http.post(ml('/runs/create'), { experiment_id: exp })).body.run.info;
