@@ -30,6 +30,8 @@ export interface Config {
   cancelGraceSeconds: number;
   /** Seconds without a heartbeat after which another worker takes over a job. */
   jobStaleSeconds: number;
+  /** The tracking URI trainings are given (default: this server's own address). */
+  trackingUri: string | undefined;
 }
 
 type Key = keyof Config;
@@ -50,6 +52,7 @@ const ENV: Partial<Record<Key, string[]>> = {
   workerId: ['TRAINYARD_WORKER_ID'],
   cancelGraceSeconds: ['TRAINYARD_CANCEL_GRACE_SECONDS'],
   jobStaleSeconds: ['TRAINYARD_JOB_STALE_SECONDS'],
+  trackingUri: ['TRAINYARD_TRACKING_URI'],
 };
 
 export type ConfigOverrides = Partial<{ [K in Key]: Config[K] }> & { config?: string };
@@ -72,6 +75,7 @@ export function loadConfig(flags: ConfigOverrides = {}, env: NodeJS.ProcessEnv =
     workerId: undefined,
     cancelGraceSeconds: 10,
     jobStaleSeconds: 60,
+    trackingUri: undefined,
   };
   const out: Record<string, unknown> = { ...defaults };
   for (const key of Object.keys(defaults) as Key[]) {

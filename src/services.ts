@@ -1,8 +1,14 @@
 import type { Config } from './config.js';
 import { openArtifactStore } from './artifacts/open.js';
 import type { ArtifactStore } from './artifacts/store.js';
+import { createDispatcher, type Dispatcher } from './jobs/index.js';
 import { openStore, type Store } from './store/open.js';
 import { createTracking, type Tracking } from './tracking/index.js';
+import { SecretBox } from './trainings/connections/sealed.js';
+import { loadSecretKey } from './trainings/connections/secret-key.js';
+import { ConnectionService } from './trainings/connections/service.js';
+import { SourceSnapshots } from './trainings/sources/snapshots.js';
+import { TrainingService } from './trainings/service.js';
 
 /** Everything a server or an embedded CLI command works with, opened from one configuration. */
 export interface Services {
@@ -11,20 +17,63 @@ export interface Services {
   /** The store behind `mlflow-artifacts:/` URIs (the artifact proxy). */
   artifacts: ArtifactStore;
   tracking: Tracking;
+  connections: ConnectionService;
+  snapshots: SourceSnapshots;
+  dispatcher: Dispatcher;
+  trainings: TrainingService;
+  /** Tells trainings where this process serves the tracking API, once it listens. */
+  setServerUrl(url: string): void;
+  /** Starts background work: dispatching jobs and settling trainings left by an earlier process. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function openServices(config: Config): Promise<Services> {
+export interface ServiceHooks {
+  warn?(message: string): void;
+}
+
+export async function openServices(config: Config, hooks: ServiceHooks = {}): Promise<Services> {
   const artifacts = await openArtifactStore(config.artifactsDestination, { s3EndpointUrl: config.s3EndpointUrl });
+  // Read before anything is opened: a wrong key or an exposed key file stops start-up, not a training later.
+  const box = new SecretBox(loadSecretKey({ home: config.home }));
   const store = await openStore(config.backendStoreUri);
+  let started = false;
   try {
     const tracking = await createTracking(store);
+    const connections = new ConnectionService(store.db, box);
+    const snapshots = new SourceSnapshots(config.home);
+    const dispatcher = await createDispatcher(config, store.db);
+    let serverUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
+    const trainings = new TrainingService({
+      tracking,
+      artifacts,
+      connections,
+      snapshots,
+      dispatcher,
+      home: config.home,
+      s3EndpointUrl: config.s3EndpointUrl,
+      trackingUri: () => config.trackingUri ?? serverUrl,
+      ...(hooks.warn && { warn: hooks.warn }),
+    });
     return {
       config,
       store,
       artifacts,
       tracking,
+      connections,
+      snapshots,
+      dispatcher,
+      trainings,
+      setServerUrl(url: string) {
+        serverUrl = url;
+      },
+      async start() {
+        await trainings.start();
+        started = true;
+      },
       async close() {
+        // Running jobs keep running; the next start reattaches them.
+        if (started) await trainings.stop();
         await store.close();
       },
     };

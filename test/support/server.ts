@@ -25,6 +25,8 @@ export async function startTestServer(backend: BackendName, overrides: ConfigOve
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  services.setServerUrl(`http://127.0.0.1:${port}`);
+  await services.start();
   return {
     url: `http://127.0.0.1:${port}`,
     home,

@@ -38,6 +38,11 @@ export function registerServerCommand(program: Command): void {
       process.once('SIGTERM', () => void shutdown('SIGTERM'));
       process.once('SIGINT', () => void shutdown('SIGINT'));
       await app.listen({ host: config.host, port: config.port });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      const reachable = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      services.setServerUrl(`http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`);
+      await services.start();
       app.log.info(
         { store: redact(config.backendStoreUri), artifacts: services.artifacts.location },
         `Trainyard listening on http://${config.host}:${config.port}`,

@@ -9,7 +9,6 @@ import { notFound } from '../../errors.js';
 import type { Connection } from '../connections/schema.js';
 import { downloadHttp, httpFileName } from './http.js';
 import { resolveRemote } from './remote.js';
-import { downloadS3, s3Client } from './s3.js';
 
 export interface FetchContext {
   /** S3-compatible endpoint for s3 connections that name none (TRAINYARD_S3_ENDPOINT_URL). */
@@ -31,6 +30,8 @@ export async function fetchRemote(connection: Connection, remotePath: string | u
   const remote = resolveRemote(connection, remotePath, label);
   switch (remote.kind) {
     case 's3': {
+      // Loaded on demand: the AWS SDK costs memory a server without S3 connections never needs.
+      const { downloadS3, s3Client } = await import('./s3.js');
       const client = s3Client(connection.spec, ctx.s3EndpointUrl, label);
       try {
         const got = await downloadS3(client, remote, place, label);
