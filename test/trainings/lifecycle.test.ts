@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/backends.js';
 import { Http, ml } from '../support/http.js';
@@ -82,5 +85,51 @@ describe.each(BACKENDS)('training lifecycle on %s', (backend) => {
     expect(done.status).toMatchObject({ state: 'failed', exitCode: 3, reason: 'Error' });
     expect(done.status.artifacts).toEqual([]);
     expect((await http.get(ml('/runs/get'), { run_id: done.status.runId })).body.run.info.status).toBe('FAILED');
+  });
+
+  it('copies data bindings into the work directory, and names binding, connection and path when one is missing', async () => {
+    const t = server.services.trainings;
+    const data = mkdtempSync(join(tmpdir(), 'trainyard-data-'));
+    mkdirSync(join(data, 'train'));
+    writeFileSync(join(data, 'train', 'rows.csv'), 'x,y\n1,2\n');
+    await server.services.connections.create({ id: `${backend}-data`, spec: { type: 'local', uri: data } });
+    const good = exampleManifest('quickstart', (m) => {
+      m.id = 'with-data';
+      m.spec.command = 'cat input/rows.csv';
+      m.spec.data = [{ connName: `${backend}-data`, localPath: 'input/', remotePath: 'train' }];
+    });
+    await t.create(good.manifest, { localPaths: true, baseDir: good.baseDir });
+    expect((await waitForState(t, 'with-data')).status.state).toBe('succeeded');
+    let log = '';
+    for await (const chunk of t.logs('with-data')) log += chunk.toString();
+    expect(log).toContain('x,y');
+
+    const bad = exampleManifest('quickstart', (m) => {
+      m.id = 'missing-data';
+      m.spec.data = [{ connName: `${backend}-data`, localPath: 'input/', remotePath: 'no-such-folder' }];
+    });
+    await t.create(bad.manifest, { localPaths: true, baseDir: bad.baseDir });
+    const failed = await waitForState(t, 'missing-data');
+    expect(failed.status).toMatchObject({ state: 'failed', reason: 'DataBindingFailed' });
+    expect(failed.status.message).toContain('spec.data[0]');
+    expect(failed.status.message).toContain(`${backend}-data`);
+    expect(failed.status.message).toContain('no-such-folder');
+  });
+
+  it('stops a training at its timeout', async () => {
+    const t = server.services.trainings;
+    const { manifest, baseDir } = exampleManifest('quickstart', (m) => {
+      m.id = 'slowpoke';
+      m.spec.command = 'sleep 20';
+      m.spec.timeout = 1;
+    });
+    await t.create(manifest, { localPaths: true, baseDir });
+    const done = await waitForState(t, 'slowpoke');
+    expect(done.status).toMatchObject({ state: 'failed', reason: 'Timeout' });
+  });
+
+  it('refuses a local folder on the server side unless asked to read local paths', async () => {
+    const { manifest } = exampleManifest('quickstart', (m) => (m.id = 'remote-local'));
+    await expect(server.services.trainings.create(manifest)).rejects.toThrow(/does not read folders from its own disk/);
   });
 });
