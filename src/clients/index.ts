@@ -1,12 +1,13 @@
 /**
  * Trainyard's TypeScript client, browser-safe parts. Node code that works with local files
- * imports `ArtifactFiles` from './artifacts-fs.js' as well.
+ * imports `ArtifactFiles` from './artifacts-fs.js' and `uploadSource` from './v1-sources.js' as well.
  */
 import { ArtifactsClient } from './artifacts.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { LoggedModelsClient } from './logged-models.js';
 import { RegistryClient } from './registry.js';
 import { TrackingClient } from './tracking.js';
+import { V1Client } from './v1.js';
 
 export * from './artifacts.js';
 export * from './http.js';
@@ -15,6 +16,7 @@ export * from './logged-models.js';
 export * from './pages.js';
 export * from './registry.js';
 export * from './tracking.js';
+export * from './v1.js';
 
 export interface TrainyardClient {
   http: HttpClient;
@@ -22,6 +24,8 @@ export interface TrainyardClient {
   registry: RegistryClient;
   artifacts: ArtifactsClient;
   loggedModels: LoggedModelsClient;
+  /** Trainyard's own API (/api/v1): trainings, connections, sources. */
+  v1: V1Client;
 }
 
 /** All API clients over one shared transport (one connection pool, one set of headers). */
@@ -33,5 +37,6 @@ export function createClient(options: HttpClientOptions | string): TrainyardClie
     registry: new RegistryClient(http),
     artifacts: new ArtifactsClient(http),
     loggedModels: new LoggedModelsClient(http),
+    v1: new V1Client(http),
   };
 }

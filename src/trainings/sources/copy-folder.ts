@@ -43,7 +43,7 @@ export async function copyFolder(folder: string, staging: string, limits: Snapsh
 }
 
 /** An absolute link to somewhere inside the folder becomes relative, so it still works once the snapshot is elsewhere. */
-async function portableTarget(root: string, link: string, what: string, path: string): Promise<string> {
+export async function portableTarget(root: string, link: string, what: string, path: string): Promise<string> {
   const target = await readlink(link);
   if (!isAbsolute(target)) return target;
   const rel = relative(root, target);
