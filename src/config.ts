@@ -32,10 +32,14 @@ export interface Config {
   jobStaleSeconds: number;
   /** The tracking URI trainings are given (default: this server's own address). */
   trackingUri: string | undefined;
+  /** Bearer token for privileged API calls (the decrypted connection read); default: one generated into `$TRAINYARD_HOME/admin.token`. */
+  adminToken: string | undefined;
+  /** Largest source archive (.tar.gz) accepted by POST /api/v1/sources, bytes as sent. */
+  sourceUploadLimit: number;
 }
 
 type Key = keyof Config;
-const NUMERIC: ReadonlySet<Key> = new Set(['port', 'bodyLimit', 'cancelGraceSeconds', 'jobStaleSeconds']);
+const NUMERIC: ReadonlySet<Key> = new Set(['port', 'bodyLimit', 'cancelGraceSeconds', 'jobStaleSeconds', 'sourceUploadLimit']);
 
 /** Environment variables per setting; the first one set wins. MLflow's own names are honoured too. */
 const ENV: Partial<Record<Key, string[]>> = {
@@ -53,6 +57,8 @@ const ENV: Partial<Record<Key, string[]>> = {
   cancelGraceSeconds: ['TRAINYARD_CANCEL_GRACE_SECONDS'],
   jobStaleSeconds: ['TRAINYARD_JOB_STALE_SECONDS'],
   trackingUri: ['TRAINYARD_TRACKING_URI'],
+  adminToken: ['TRAINYARD_ADMIN_TOKEN'],
+  sourceUploadLimit: ['TRAINYARD_SOURCE_UPLOAD_LIMIT'],
 };
 
 export type ConfigOverrides = Partial<{ [K in Key]: Config[K] }> & { config?: string };
@@ -76,6 +82,8 @@ export function loadConfig(flags: ConfigOverrides = {}, env: NodeJS.ProcessEnv =
     cancelGraceSeconds: 10,
     jobStaleSeconds: 60,
     trackingUri: undefined,
+    adminToken: undefined,
+    sourceUploadLimit: 1024 ** 3,
   };
   const out: Record<string, unknown> = { ...defaults };
   for (const key of Object.keys(defaults) as Key[]) {

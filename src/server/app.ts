@@ -11,10 +11,11 @@ import { registerRpcs } from './mlflow/rpc.js';
 import { runInputRpcs } from './mlflow/run-inputs.js';
 import { runRpcs } from './mlflow/runs.js';
 import { searchRpcs } from './mlflow/search.js';
+import { registerV1Api } from './v1/index.js';
 
 export interface AppOptions {
-  /** pino logger options, or false for none (tests). */
-  logger?: boolean | { level: string };
+  /** pino logger options, or false for none (tests); `stream` receives the log lines (tests that read them). */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
 }
 
 /** The HTTP application: routes translate requests into service calls and hold no business logic. */
@@ -47,5 +48,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerRpcs(app, [...experimentRpcs(t), ...runRpcs(t), ...metricRpcs(t), ...searchRpcs(t)]);
   registerRpcs(app, [...runInputRpcs(t), ...registryRpcs(t), ...loggedModelRpcs(t, services.artifacts)]);
   registerArtifactRoutes(app, services.artifacts, t);
+  await registerV1Api(app, services);
   return app;
 }
