@@ -37,9 +37,20 @@ async function logBatchLoad(client: LoadClient, runId: string, ms: number, first
   return { points, seconds: (performance.now() - start) / 1000 };
 }
 
+/**
+ * Server CPU time per request, from /proc: on a shared machine wall-clock figures swing with the
+ * neighbours' load; this one shows whether the server itself got cheaper.
+ */
+function cpuNote(secondsPerRequest: number): string {
+  const us = secondsPerRequest * 1e6;
+  return us >= 10_000 ? `server CPU ${(us / 1000).toFixed(1)} ms/request` : `server CPU ${Math.round(us)} µs/request`;
+}
+
+const WARMUPS = 5;
+
 /** Median latency of `times` identical calls after a few warm-ups; the response must be 200. */
 async function medianLatency(times: number, call: () => Promise<{ status: number; body: string }>): Promise<number> {
-  for (let i = 0; i < 5; i++) await call();
+  for (let i = 0; i < WARMUPS; i++) await call();
   const samples: number[] = [];
   for (let i = 0; i < times; i++) {
     const start = performance.now();
@@ -83,11 +94,13 @@ export const trackingRows: Row<BenchContext>[] = [
     budget: 300_000,
     unit: 'points/s',
     better: 'higher',
-    async measure({ client }) {
+    async measure({ client, server }) {
       const runId = await createRun(client, '0');
       await logBatchLoad(client, runId, 1000);
+      const cpu = server.cpuSeconds();
       const { points, seconds } = await logBatchLoad(client, runId, 5000, 1_000_000);
-      return { value: points / seconds, note: `${points.toLocaleString('en-US')} points in ${seconds.toFixed(1)} s` };
+      const cpuPerRequest = (server.cpuSeconds() - cpu) / (points / BATCH_POINTS);
+      return { value: points / seconds, note: `${points.toLocaleString('en-US')} points in ${seconds.toFixed(1)} s; ${cpuNote(cpuPerRequest)}` };
     },
   },
   {
@@ -113,7 +126,7 @@ export const trackingRows: Row<BenchContext>[] = [
     budget: 4000,
     unit: 'requests/s',
     better: 'higher',
-    async measure({ client }) {
+    async measure({ client, server }) {
       const runId = await createRun(client, '0');
       const path = ml('/runs/log-metric');
       let step = 0;
@@ -124,12 +137,14 @@ export const trackingRows: Row<BenchContext>[] = [
       };
       for (let i = 0; i < 500; i++) await once();
       let requests = 0;
+      const cpu = server.cpuSeconds();
       const start = performance.now();
       while (performance.now() - start < 4000) {
         await once();
         requests++;
       }
-      return { value: requests / ((performance.now() - start) / 1000) };
+      const seconds = (performance.now() - start) / 1000;
+      return { value: requests / seconds, note: cpuNote((server.cpuSeconds() - cpu) / requests) };
     },
   },
   {
@@ -137,7 +152,7 @@ export const trackingRows: Row<BenchContext>[] = [
     budget: 100,
     unit: 'ms',
     better: 'lower',
-    async measure({ client }) {
+    async measure({ client, server }) {
       const runId = await createRun(client, '0');
       for (let i = 0; i < 100; i++) {
         const reply = await client.post(ml('/runs/log-batch'), logBatchBody(runId, i * 1000, 1000, 1));
@@ -147,8 +162,9 @@ export const trackingRows: Row<BenchContext>[] = [
       const first = await client.get(ml('/metrics/get-history'), query);
       const count = (JSON.parse(first.body) as { metrics: unknown[] }).metrics.length;
       if (count !== 100_000) throw new Error(`get-history returned ${count} points, expected 100,000`);
+      const cpu = server.cpuSeconds();
       const ms = await medianLatency(20, () => client.get(ml('/metrics/get-history'), query));
-      return { value: ms, note: 'median, full response received' };
+      return { value: ms, note: `median, full response received; ${cpuNote((server.cpuSeconds() - cpu) / (WARMUPS + 20))}` };
     },
   },
   {

@@ -33,17 +33,20 @@ export function encodeChunk(points: readonly Point[]): Buffer {
   return buf;
 }
 
-/** Calls `visit` for each point of an encoded chunk, in stored order. */
-export function decodeChunk(bytes: Uint8Array, visit: (step: number, timestamp: number, value: number) => void): void {
+/** The columns of an encoded chunk as one array: count steps, then count timestamps, then count values. */
+export function chunkColumns(bytes: Uint8Array): Float64Array {
   const n = bytes.byteLength / 24;
   if (!Number.isInteger(n)) throw new Error(`corrupt metric chunk of ${bytes.byteLength} bytes`);
-  let cols: Float64Array;
-  if (LITTLE_ENDIAN && bytes.byteOffset % 8 === 0) {
-    cols = new Float64Array(bytes.buffer, bytes.byteOffset, n * 3);
-  } else {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    cols = new Float64Array(n * 3);
-    for (let i = 0; i < n * 3; i++) cols[i] = view.getFloat64(i * 8, true);
-  }
+  if (LITTLE_ENDIAN && bytes.byteOffset % 8 === 0) return new Float64Array(bytes.buffer, bytes.byteOffset, n * 3);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const cols = new Float64Array(n * 3);
+  for (let i = 0; i < n * 3; i++) cols[i] = view.getFloat64(i * 8, true);
+  return cols;
+}
+
+/** Calls `visit` for each point of an encoded chunk, in stored order. */
+export function decodeChunk(bytes: Uint8Array, visit: (step: number, timestamp: number, value: number) => void): void {
+  const cols = chunkColumns(bytes);
+  const n = cols.length / 3;
   for (let i = 0; i < n; i++) visit(cols[i]!, cols[n + i]!, cols[2 * n + i]!);
 }

@@ -30,6 +30,8 @@ export interface ServerProcess {
   logFile: string;
   /** Resident set size of the server process, bytes (VmRSS from /proc). */
   rss(): number;
+  /** CPU time the server process has used so far, seconds (user + system, from /proc). */
+  cpuSeconds(): number;
   /** Sends a signal; `exited` settles when the process is gone. */
   kill(signal: NodeJS.Signals): void;
   /** Exit code, or the signal name that ended the process. */
@@ -108,6 +110,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     pid: child.pid!,
     logFile,
     rss: () => rssOf(child.pid!),
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
     kill: (signal) => void child.kill(signal),
     exited,
     async stop() {
@@ -123,4 +126,12 @@ export function rssOf(pid: number): number {
   const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
   if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(kb) * 1024;
+}
+
+/** utime + stime of a process, seconds; Linux reports them in USER_HZ ticks, 100 per second. */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; fields after it are plain numbers.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

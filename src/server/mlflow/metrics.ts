@@ -1,8 +1,9 @@
 import { invalid } from '../../errors.js';
 import type { Tracking } from '../../tracking/index.js';
-import { metricHistory, sortAndDedupe, toMetric, validateStepRange } from '../../tracking/metrics.js';
+import { metricHistory, metricSeries, sortAndDedupe, toMetric, validateStepRange } from '../../tracking/metrics.js';
 import type { Point } from '../../tracking/metric-chunks.js';
 import { decodePageToken, encodePageToken } from '../../tracking/page-token.js';
+import { historyJson } from './history-json.js';
 import { optInt, reqStr, strList } from './input.js';
 import type { Rpc } from './rpc.js';
 import { runIdOf } from './runs.js';
@@ -24,16 +25,16 @@ export function metricRpcs(t: Tracking): Rpc[] {
         if (maxResults !== undefined && maxResults < 1) {
           throw invalid(`Invalid value ${maxResults} for parameter 'max_results' supplied: it must be a positive integer`);
         }
-        let points = await metricHistory(t.ctx.db, run.run_uuid, key);
+        const series = await metricSeries(t.ctx.db, run.run_uuid, key);
+        let start = 0;
+        let end = series.length;
         let next: string | undefined;
         if (maxResults !== undefined || pageToken) {
-          const offset = decodePageToken(pageToken);
-          const end = maxResults === undefined ? points.length : offset + maxResults;
-          if (end < points.length) next = encodePageToken(end);
-          points = points.slice(offset, end);
+          start = Math.min(decodePageToken(pageToken), series.length);
+          end = maxResults === undefined ? series.length : Math.min(start + maxResults, series.length);
+          if (end < series.length) next = encodePageToken(end);
         }
-        // Histories reach millions of points: write the JSON directly instead of building objects.
-        reply.type('application/json').send(historyJson(key, points, next));
+        reply.type('application/json').send(historyJson(key, series, start, end, next));
       },
     },
     {
@@ -78,16 +79,4 @@ export function sampleBySteps(points: Point[], maxResults: number): Point[] {
   const stride = (steps.length - 1) / (maxResults - 1);
   for (let i = 0; i < maxResults; i++) keep.add(steps[Math.round(i * stride)]!);
   return sortAndDedupe(points.filter((p) => keep.has(p.step)));
-}
-
-function historyJson(key: string, points: readonly Point[], next: string | undefined): string {
-  const k = JSON.stringify(key);
-  const parts = new Array<string>(points.length);
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i]!;
-    const v = Number.isFinite(p.value) ? String(p.value) : Number.isNaN(p.value) ? '"NaN"' : p.value > 0 ? '"Infinity"' : '"-Infinity"';
-    parts[i] = `{"key":${k},"value":${v},"timestamp":${p.timestamp},"step":${p.step}}`;
-  }
-  const tail = next === undefined ? '' : `,"next_page_token":${JSON.stringify(next)}`;
-  return points.length === 0 ? `{${tail.slice(1)}}` : `{"metrics":[${parts.join(',')}]${tail}}`;
 }
