@@ -9,6 +9,7 @@ import { loadSecretKey } from './trainings/connections/secret-key.js';
 import { ConnectionService } from './trainings/connections/service.js';
 import { SourceSnapshots } from './trainings/sources/snapshots.js';
 import { TrainingService } from './trainings/service.js';
+import { PipelineService } from './pipelines/service.js';
 
 /** Everything a server or an embedded CLI command works with, opened from one configuration. */
 export interface Services {
@@ -21,6 +22,7 @@ export interface Services {
   snapshots: SourceSnapshots;
   dispatcher: Dispatcher;
   trainings: TrainingService;
+  pipelines: PipelineService;
   /** Tells trainings where this process serves the tracking API, once it listens. */
   setServerUrl(url: string): void;
   /** Starts background work: dispatching jobs and settling trainings left by an earlier process. */
@@ -55,6 +57,18 @@ export async function openServices(config: Config, hooks: ServiceHooks = {}): Pr
       trackingUri: () => config.trackingUri ?? serverUrl,
       ...(hooks.warn && { warn: hooks.warn }),
     });
+    const pipelines = new PipelineService({
+      tracking,
+      artifacts,
+      connections,
+      snapshots,
+      dispatcher,
+      trainings,
+      home: config.home,
+      s3EndpointUrl: config.s3EndpointUrl,
+      trackingUri: () => config.trackingUri ?? serverUrl,
+      staleAfterMs: config.jobStaleSeconds * 1000,
+    });
     return {
       config,
       store,
@@ -64,16 +78,23 @@ export async function openServices(config: Config, hooks: ServiceHooks = {}): Pr
       snapshots,
       dispatcher,
       trainings,
+      pipelines,
       setServerUrl(url: string) {
         serverUrl = url;
       },
       async start() {
+        // Pipeline job events are heard from the dispatcher's first pass (trainings.start starts it).
+        pipelines.attach();
         await trainings.start();
+        await pipelines.start();
         started = true;
       },
       async close() {
         // Running jobs keep running; the next start reattaches them.
-        if (started) await trainings.stop();
+        if (started) {
+          await pipelines.stop();
+          await trainings.stop();
+        }
         await store.close();
       },
     };

@@ -208,6 +208,71 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+export interface PipelineRunsTable {
+  id: string;
+  name: string;
+  spec: string;
+  params: string;
+  force: string;
+  state: string;
+  message: string | null;
+  run_id: string | null;
+  schedule_id: string | null;
+  runner: string | null;
+  heartbeat_at: number | null;
+  cancel_requested: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+export interface PipelineTasksTable {
+  pipeline_run_id: string;
+  name: string;
+  position: number;
+  state: string;
+  attempt: number;
+  cache_key: string | null;
+  key_parts: string | null;
+  job_id: string | null;
+  run_id: string | null;
+  training_id: string | null;
+  cached_from: string | null;
+  outputs: string | null;
+  exit_code: number | null;
+  message: string | null;
+  retry_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+export interface PipelineCacheTable {
+  cache_key: string;
+  pipeline: string;
+  task: string;
+  key_parts: string;
+  outputs: string;
+  run_id: string | null;
+  pipeline_run_id: string;
+  created_at: number;
+}
+export interface SchedulesTable {
+  id: string;
+  spec: string;
+  next_fire_at: number | null;
+  last_fire_at: number | null;
+  last_target: string | null;
+  created_at: number;
+  updated_at: number;
+}
+export interface ScheduleFiringsTable {
+  schedule_id: string;
+  fire_at: number;
+  state: string;
+  target: string | null;
+  message: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -232,4 +297,9 @@ export interface Database {
   trainings: TrainingsTable;
   training_events: TrainingEventsTable;
   jobs: JobsTable;
+  pipeline_runs: PipelineRunsTable;
+  pipeline_tasks: PipelineTasksTable;
+  pipeline_cache: PipelineCacheTable;
+  schedules: SchedulesTable;
+  schedule_firings: ScheduleFiringsTable;
 }

@@ -4,6 +4,7 @@ import * as registry from './002_model_registry.js';
 import * as loggedModels from './003_logged_models.js';
 import * as searchIndexes from './004_search_indexes.js';
 import * as trainings from './005_trainings.js';
+import * as pipelines from './006_pipelines.js';
 
 /**
  * Every migration, in order. A migration only ever adds to the schema of its major version;
@@ -15,6 +16,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '003_logged_models': loggedModels,
   '004_search_indexes': searchIndexes,
   '005_trainings': trainings,
+  '006_pipelines': pipelines,
 };
 
 export const SCHEMA_MAJOR = 1;

@@ -204,7 +204,7 @@ function sourceFields(s: TrainingSpecInput, _source: TrainingSource): Pick<Train
  * Each dimension: a missing request defaults to Trainyard's default capped by the limit; a missing
  * limit defaults to Trainyard's default raised to the request. Only explicit contradictions are errors.
  */
-function normalizeResources(r: TrainingSpecInput['resources'], problems: ProblemList): TrainingSpec['resources'] {
+export function normalizeResources(r: TrainingSpecInput['resources'], problems: ProblemList, field = 'spec.resources'): TrainingSpec['resources'] {
   const limits: ResourceAmounts = { ...DEFAULT_LIMITS };
   const requests: ResourceAmounts = { ...DEFAULT_REQUESTS };
   const dims = [
@@ -217,7 +217,7 @@ function normalizeResources(r: TrainingSpecInput['resources'], problems: Problem
       const raw = r?.[side]?.[d.key];
       if (raw === undefined) return undefined;
       const n = d.parse(raw);
-      if (n === undefined) problems.add(`spec.resources.${side}.${d.key}`, `'${String(raw)}' is not a valid quantity: ${d.hint}`);
+      if (n === undefined) problems.add(`${field}.${side}.${d.key}`, `'${String(raw)}' is not a valid quantity: ${d.hint}`);
       return n === undefined ? undefined : { raw, n };
     };
     const limit = read('limits');
@@ -226,7 +226,7 @@ function normalizeResources(r: TrainingSpecInput['resources'], problems: Problem
     const defRequest = { raw: DEFAULT_REQUESTS[d.key], n: d.parse(DEFAULT_REQUESTS[d.key])! };
     const req = request ?? (limit && limit.n < defRequest.n ? limit : defRequest);
     const lim = limit ?? (req.n > defLimit.n ? req : defLimit);
-    if (req.n > lim.n) problems.add(`spec.resources.requests.${d.key}`, `request ${String(req.raw)} exceeds limit ${String(lim.raw)}`);
+    if (req.n > lim.n) problems.add(`${field}.requests.${d.key}`, `request ${String(req.raw)} exceeds limit ${String(lim.raw)}`);
     (limits as unknown as Record<string, unknown>)[d.key] = d.show(lim.raw);
     (requests as unknown as Record<string, unknown>)[d.key] = d.show(req.raw);
   }
@@ -241,7 +241,7 @@ function checkConnection(id: string, field: string, types: string[], problems: P
 }
 
 /** A relative, '/'-separated path inside the workspace: no absolute paths, no '..'. */
-function relativePath(path: string, field: string, problems: ProblemList): string {
+export function relativePath(path: string, field: string, problems: ProblemList): string {
   if (path.startsWith('/') || path.includes('\\') || path.includes('\0')) {
     problems.add(field, `'${path}' must be a relative path inside the source`);
     return path;

@@ -101,7 +101,8 @@ export async function hashTree(root: string): Promise<string> {
   return tree.digest('hex');
 }
 
-async function hashFile(path: string): Promise<string> {
+/** sha256 of a file's contents, hex, read as a stream. */
+export async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
