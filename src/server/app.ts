@@ -12,10 +12,13 @@ import { runInputRpcs } from './mlflow/run-inputs.js';
 import { runRpcs } from './mlflow/runs.js';
 import { searchRpcs } from './mlflow/search.js';
 import { registerV1Api } from './v1/index.js';
+import { registerWeb, type WebOptions } from './web.js';
 
 export interface AppOptions {
   /** pino logger options, or false for none (tests); `stream` receives the log lines (tests that read them). */
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /** Where the built web UI is (default web/dist of this package). */
+  web?: WebOptions;
 }
 
 /** The HTTP application: routes translate requests into service calls and hold no business logic. */
@@ -49,5 +52,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerRpcs(app, [...runInputRpcs(t), ...registryRpcs(t), ...loggedModelRpcs(t, services.artifacts)]);
   registerArtifactRoutes(app, services.artifacts, t);
   await registerV1Api(app, services);
+  await registerWeb(app, options.web);
   return app;
 }
