@@ -154,14 +154,15 @@ export function trainingRoutes(scope: FastifyInstance, trainings: TrainingServic
         .type('text/plain; charset=utf-8')
         .header('cache-control', 'no-store')
         .header('x-content-type-options', 'nosniff')
-        .send(Readable.from(withHeadersFirst(chunks), { objectMode: false }));
+        .send(Readable.from(withHeadersFirst(chunks)));
     },
   );
 }
 
 /**
  * An empty first chunk makes the server send the headers at once, so a client following a quiet
- * training sees the answer start instead of waiting for the first log line.
+ * training sees the answer start instead of waiting for the first log line. (It survives only in
+ * an object-mode stream, Readable.from's default: a byte stream drops empty chunks.)
  */
 async function* withHeadersFirst(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
   yield Buffer.alloc(0);
