@@ -36,10 +36,21 @@ export interface Config {
   adminToken: string | undefined;
   /** Largest source archive (.tar.gz) accepted by POST /api/v1/sources, bytes as sent. */
   sourceUploadLimit: number;
+  /** Where the Docker daemon listens, as DOCKER_HOST writes it; default: DOCKER_HOST, else unix:///var/run/docker.sock. */
+  dockerHost: string | undefined;
+  /** Network of training containers: `host` (they reach a server on loopback), `bridge`, or a user-defined network. */
+  dockerNetwork: string;
+  /** User training containers run as: `uid:gid`, a name, or `image` for the image's own; default: the server's uid:gid. */
+  dockerUser: string | undefined;
+  /** Image for docker trainings that name none. */
+  dockerImage: string | undefined;
+  /** Keep the containers of docker jobs that did not succeed, to look into them (remove them by hand). */
+  dockerKeepFailed: boolean;
 }
 
 type Key = keyof Config;
 const NUMERIC: ReadonlySet<Key> = new Set(['port', 'bodyLimit', 'cancelGraceSeconds', 'jobStaleSeconds', 'sourceUploadLimit']);
+const BOOLEAN: ReadonlySet<Key> = new Set(['dockerKeepFailed']);
 
 /** Environment variables per setting; the first one set wins. MLflow's own names are honoured too. */
 const ENV: Partial<Record<Key, string[]>> = {
@@ -59,6 +70,11 @@ const ENV: Partial<Record<Key, string[]>> = {
   trackingUri: ['TRAINYARD_TRACKING_URI'],
   adminToken: ['TRAINYARD_ADMIN_TOKEN'],
   sourceUploadLimit: ['TRAINYARD_SOURCE_UPLOAD_LIMIT'],
+  dockerHost: ['TRAINYARD_DOCKER_HOST', 'DOCKER_HOST'],
+  dockerNetwork: ['TRAINYARD_DOCKER_NETWORK'],
+  dockerUser: ['TRAINYARD_DOCKER_USER'],
+  dockerImage: ['TRAINYARD_DOCKER_IMAGE'],
+  dockerKeepFailed: ['TRAINYARD_DOCKER_KEEP_FAILED'],
 };
 
 export type ConfigOverrides = Partial<{ [K in Key]: Config[K] }> & { config?: string };
@@ -84,6 +100,11 @@ export function loadConfig(flags: ConfigOverrides = {}, env: NodeJS.ProcessEnv =
     trackingUri: undefined,
     adminToken: undefined,
     sourceUploadLimit: 1024 ** 3,
+    dockerHost: undefined,
+    dockerNetwork: 'host',
+    dockerUser: undefined,
+    dockerImage: undefined,
+    dockerKeepFailed: false,
   };
   const out: Record<string, unknown> = { ...defaults };
   for (const key of Object.keys(defaults) as Key[]) {
@@ -93,7 +114,7 @@ export function loadConfig(flags: ConfigOverrides = {}, env: NodeJS.ProcessEnv =
     const fromFile = file[key];
     const value = fromFlag ?? fromEnv ?? fromFile;
     if (value === undefined) continue;
-    out[key] = NUMERIC.has(key) ? toNumber(key, value) : String(value);
+    out[key] = NUMERIC.has(key) ? toNumber(key, value) : BOOLEAN.has(key) ? toBoolean(key, value) : String(value);
   }
   return out as unknown as Config;
 }
@@ -102,6 +123,14 @@ function toNumber(key: string, value: unknown): number {
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(n)) throw invalid(`Setting '${key}' must be a number, got '${String(value)}'`);
   return n;
+}
+
+function toBoolean(key: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(text)) return true;
+  if (['false', '0', 'no', 'off'].includes(text)) return false;
+  throw invalid(`Setting '${key}' must be true or false, got '${String(value)}'`);
 }
 
 function readConfigFile(path: string, required: boolean): Record<string, unknown> {

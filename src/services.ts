@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { openArtifactStore } from './artifacts/open.js';
 import type { ArtifactStore } from './artifacts/store.js';
+import { dockerExecutorFor } from './executors/docker/index.js';
 import { createDispatcher, type Dispatcher } from './jobs/index.js';
 import { openStore, type Store } from './store/open.js';
 import { createTracking, type Tracking } from './tracking/index.js';
@@ -44,7 +45,7 @@ export async function openServices(config: Config, hooks: ServiceHooks = {}): Pr
     const tracking = await createTracking(store);
     const connections = new ConnectionService(store.db, box);
     const snapshots = new SourceSnapshots(config.home);
-    const dispatcher = await createDispatcher(config, store.db);
+    const dispatcher = await createDispatcher(config, store.db, { executors: [dockerExecutorFor(config)] });
     let serverUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
     const trainings = new TrainingService({
       tracking,

@@ -36,6 +36,8 @@ export interface ExecJob {
   image?: string;
   /** Build instructions for executors that build images: Dockerfile or requirements, relative to the workspace source. */
   build?: { dockerfile?: string; requirements?: string; context: string };
+  /** Extra bind mounts for container executors, as `docker run -v` writes them: `host:container[:mode]`. */
+  volumes?: string[];
 }
 
 /** What an executor needs to find a job again, also after a server restart. JSON-serialisable. */

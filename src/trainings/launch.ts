@@ -11,6 +11,7 @@ import { resourceNumbers } from '../quantity.js';
 import type { Tracking } from '../tracking/index.js';
 import type { ConnectionService } from './connections/service.js';
 import { fetchDataBindings } from './data/bindings.js';
+import { containerServerEnv, containerVolumes, dockerEnvVariables, imageFields, runsInContainer } from './container.js';
 import { trainingEnvironment } from './environment.js';
 import type { TrainingSource, TrainingSpec } from './manifest/types.js';
 import type { TrainingRepository } from './repository.js';
@@ -98,14 +99,19 @@ export async function launchTraining(deps: LaunchDeps, row: TrainingRow, jobId: 
   signal.throwIfAborted();
 
   const command = await phase('InvalidProject', () => trainingCommand(spec, ws.workDir));
-  const env = trainingEnvironment({
-    trackingUri: deps.trackingUri(),
-    runId: run.runId,
-    experimentId: run.experimentId,
-    outputDir: ws.output,
-    trainingId: row.id,
-    extra: { ...Object.fromEntries(spec.envs.map((e) => [e.name, e.value])), ...command.env },
-  });
+  const container = runsInContainer(spec);
+  const dockerEnv = container ? command.dockerEnv : undefined;
+  const env = trainingEnvironment(
+    {
+      trackingUri: deps.trackingUri(),
+      runId: run.runId,
+      experimentId: run.experimentId,
+      outputDir: ws.output,
+      trainingId: row.id,
+      extra: { ...dockerEnvVariables(dockerEnv), ...Object.fromEntries(spec.envs.map((e) => [e.name, e.value])), ...command.env },
+    },
+    container ? containerServerEnv() : process.env,
+  );
   await note(ws, `command: ${command.display}`);
 
   // The job id is recorded before the job exists, so the job's first event always finds its
@@ -126,10 +132,8 @@ export async function launchTraining(deps: LaunchDeps, row: TrainingRow, jobId: 
         limits: amounts(spec.resources.limits),
         requests: amounts(spec.resources.requests),
         ...(spec.timeout !== undefined && { timeoutSeconds: spec.timeout }),
-        ...(spec.image !== undefined && { image: spec.image }),
-        ...((spec.dockerfile !== undefined || spec.requirements !== undefined) && {
-          build: { context: ws.src, ...(spec.dockerfile && { dockerfile: spec.dockerfile }), ...(spec.requirements && { requirements: spec.requirements }) },
-        }),
+        ...imageFields(spec, ws.src, dockerEnv),
+        ...(container && { volumes: containerVolumes(dockerEnv) }),
       },
       spec.executor,
     ),
