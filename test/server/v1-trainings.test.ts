@@ -181,6 +181,16 @@ describe.each(BACKENDS)('/api/v1/trainings on %s', (backend) => {
     await expect(client.editTraining(manifest('never-created'))).rejects.toMatchObject({ status: 404 });
   });
 
+  it('re-runs a training from its own read: GET output sent back as YAML is a valid edit', async () => {
+    const read = await client.getTraining('other-model');
+    const res = await fetch(`${server.url}/api/v1/trainings/other-model`, { method: 'PUT', headers: { 'content-type': 'application/yaml' }, body: stringify(read) });
+    expect(res.status).toBe(200);
+    const rerun = (await res.json()) as ModelTraining;
+    expect(rerun.status.generation).toBe(read.status.generation + 1);
+    expect(rerun.spec).toEqual(read.spec);
+    expect((await waitFor('other-model')).status.state).toBe('succeeded');
+  });
+
   it('shows the state timeline across generations', async () => {
     const events = await client.trainingEvents('from-json');
     const gen1 = events.filter((e) => e.generation === 1).map((e) => e.state);

@@ -61,7 +61,8 @@ export const TrainingSpecSchema = Type.Object(
       Strict,
     ),
     toolchain: Described(Type.Union([Type.Literal('mlflow'), Type.Literal('command')]), "'mlflow' runs an MLproject entry point, 'command' a plain command"),
-    entrypoint: Type.Optional(Described(Type.String({ minLength: 1 }), 'MLproject entry point (default "main")')),
+    // May be empty: that is how reads show a command training's entrypoint, and a read must re-apply.
+    entrypoint: Type.Optional(Described(Type.String(), 'MLproject entry point (default "main"); empty for a command training')),
     command: Type.Optional(
       Described(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String(), { minItems: 1 })]), 'the command of a `command` training; {param} placeholders are filled from hyperParameters'),
     ),
