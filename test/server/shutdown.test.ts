@@ -13,6 +13,9 @@ import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/back
 import { Http, ml } from '../support/http.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 
+/** Each test starts server processes from source (tsx); on a busy two-core machine that alone takes seconds. */
+const PROCESS_TEST_TIMEOUT = 180_000;
+
 /** Reads from a socket until `done(text so far)` holds; rejects if the socket ends first. */
 function readUntil(socket: Socket, done: (text: string) => boolean): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -108,7 +111,7 @@ describe.each(BACKENDS)('server shutdown on %s', (backend) => {
       const history = await new Http(server.url).get(ml('/metrics/get-history'), { run_id: runId, metric_key: 'loss' });
       expect(history.body.metrics).toEqual([{ key: 'loss', value: 0.25, timestamp: 1_700_000_000_000, step: 7 }]);
     }
-  });
+  }, PROCESS_TEST_TIMEOUT);
 
   it('exits 0 on SIGINT when idle', async () => {
     dir = mkdtempSync(join(tmpdir(), 'trainyard-shutdown-'));
@@ -117,5 +120,5 @@ describe.each(BACKENDS)('server shutdown on %s', (backend) => {
     expect((await new Http(server.url).get('/health')).status).toBe(200);
     server.kill('SIGINT');
     expect(await server.exited).toBe(0);
-  });
+  }, PROCESS_TEST_TIMEOUT);
 });

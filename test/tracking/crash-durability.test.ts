@@ -13,6 +13,9 @@ import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/back
 import { Http, ml } from '../support/http.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 
+/** Each test starts server processes from source (tsx); on a busy two-core machine that alone takes seconds. */
+const PROCESS_TEST_TIMEOUT = 180_000;
+
 const KEYS = ['loss', 'accuracy'];
 const STEPS_PER_BATCH = 50;
 const CLIENTS = 4;
@@ -101,5 +104,5 @@ describe.each(BACKENDS)('crash durability on %s', (backend) => {
     }
     const store = await openStore(database.uri, { migrate: 'check' });
     await store.close();
-  });
+  }, PROCESS_TEST_TIMEOUT);
 });
