@@ -79,13 +79,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('experiment_id', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('latest_metrics_pk', ['run_uuid', 'key'])
     .execute();
-  // Lets "order by metrics.x" walk runs in metric order instead of sorting every run.
-  await db.schema
-    .createIndex('latest_metrics_order')
-    .on('latest_metrics')
-    .columns(['experiment_id', 'key', 'is_nan', 'value'])
-    .execute();
-
   await db.schema
     .createTable('datasets')
     .addColumn('dataset_uuid', 'text', (c) => c.primaryKey())

@@ -5,8 +5,8 @@ import type { Kysely } from 'kysely';
  * - (experiment_id, key, is_nan, value, run_uuid) for walking an experiment's runs in metric order;
  * - (run_uuid, key, is_nan, value) for checking a run's metric clauses.
  * Measured on 100k runs (filter on a param and a metric, order by another metric, 100 results),
- * they halve the query's time against the primary key and latest_metrics_order alone. Covering
- * indexes for params and tags gained nothing measurable (SQLite prefers their unique primary key).
+ * they halve the query's time against the primary key alone. Covering indexes for params and tags
+ * gained nothing measurable (SQLite prefers their unique primary key).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
