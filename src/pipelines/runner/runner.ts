@@ -254,9 +254,9 @@ export class PipelineRunner implements RunContext {
     const parts = (['succeeded', 'cached', 'failed', 'upstream-failed', 'cancelled'] as const).filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`);
     const message = `${parts.join(', ')}${failed.length ? `; failed: ${failed.join('; ')}` : ''}`;
     const now = this.deps.now();
-    if (await this.deps.repo.finish(this.run.id, state, message, now)) {
-      await endTrackingRun(this.deps.tracking, this.parent.runId, state === 'succeeded' ? 'FINISHED' : state === 'cancelled' ? 'KILLED' : 'FAILED');
-    }
+    // The tracking run first: whoever sees the pipeline run ended also sees its parent run closed.
+    await endTrackingRun(this.deps.tracking, this.parent.runId, state === 'succeeded' ? 'FINISHED' : state === 'cancelled' ? 'KILLED' : 'FAILED');
+    await this.deps.repo.finish(this.run.id, state, message, now);
     this.stopped = true;
     this.clearTimers();
     this.resolveDone(await this.deps.repo.get(this.run.id));
