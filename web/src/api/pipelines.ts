@@ -2,10 +2,10 @@
  * Pipelines and schedules under /api/v1. Until the server offers them these calls answer 404
  * ENDPOINT_NOT_FOUND and the pages say so.
  */
-import type { PipelineRunRecord, TaskRecord } from '../../../src/pipelines/records.js';
+import type { PipelineRunView } from '../../../src/pipelines/view.js';
 import { api } from './client.js';
 
-export type PipelineRun = PipelineRunRecord & { tasks?: TaskRecord[] };
+export type PipelineRun = PipelineRunView;
 
 export interface Schedule {
   id: string;
@@ -30,8 +30,7 @@ export async function listPipelineRuns(): Promise<PipelineRun[]> {
 }
 
 export async function getPipelineRun(id: string): Promise<PipelineRun> {
-  const body = await api.http.get<PipelineRun | { run: PipelineRun }>(`/api/v1/pipelines/${encodeURIComponent(id)}`);
-  return 'run' in body && body.run && typeof body.run === 'object' ? body.run : (body as PipelineRun);
+  return api.http.get<PipelineRun>(`/api/v1/pipelines/${encodeURIComponent(id)}`);
 }
 
 export async function listSchedules(): Promise<Schedule[]> {

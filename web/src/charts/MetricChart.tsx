@@ -45,7 +45,7 @@ export function MetricChart({ title, lines, axis, smoothing, logY, height = 260,
         ...plot.series.map((s) => {
           const color = colorAt(s.line);
           const faint = smoothing > 0 && !s.smoothed;
-          return { label: s.label, stroke: faint ? withAlpha(color, 0.3) : color, width: faint ? 1 : 1.75, spanGaps: lines.length > 1 || smoothing > 0, points: { show: false } };
+          return { label: s.label, stroke: faint ? withAlpha(color, 0.3) : color, width: faint ? 1 : 1.75, spanGaps: lines.length > 1 || smoothing > 0 };
         }),
       ],
       cursor: syncKey ? { sync: { key: syncKey } } : {},

@@ -15,16 +15,14 @@ export function PipelinePage({ pipelineRunId }: { pipelineRunId: string }) {
     return res.error !== undefined ? <ErrorMessage error={res.error} onRetry={res.reload} context={`Could not load pipeline run ${pipelineRunId}`} /> : <Loading what="the pipeline run" />;
   }
   const p = res.data;
-  const records = new Map((p.tasks ?? []).map((t) => [t.name, t]));
-  const tasks: DagTask[] = p.spec.tasks.map((spec) => {
-    const rec = records.get(spec.name);
-    const runId = rec?.runId ?? rec?.cachedFrom?.runId ?? undefined;
+  const tasks: DagTask[] = p.tasks.map((t) => {
+    const runId = t.runId ?? t.cachedFrom?.runId ?? undefined;
     return {
-      name: spec.name,
-      needs: spec.needs,
-      state: rec?.state ?? 'pending',
+      name: t.name,
+      needs: t.needs,
+      state: t.state,
       href: runId ? `/runs/${runId}` : undefined,
-      note: rec?.state === 'cached' ? 'cache hit' : rec?.attempt && rec.attempt > 1 ? `try ${rec.attempt}` : undefined,
+      note: t.state === 'cached' ? 'cache hit' : t.attempt > 1 ? `try ${t.attempt} of ${t.maxAttempts}` : undefined,
     };
   });
   return (
@@ -33,7 +31,7 @@ export function PipelinePage({ pipelineRunId }: { pipelineRunId: string }) {
         <Link to="/pipelines">Pipelines</Link> /
       </div>
       <div className="page-head">
-        <h1>{p.name}</h1>
+        <h1>{p.pipeline}</h1>
         <StatusBadge status={p.state} />
         <span className="muted mono">{p.id}</span>
       </div>
@@ -49,7 +47,9 @@ export function PipelinePage({ pipelineRunId }: { pipelineRunId: string }) {
           { key: 'Started', value: formatTime(p.createdAt) },
           { key: 'Finished', value: formatTime(p.finishedAt) },
           { key: 'Parent run', value: p.runId ? <Link to={`/runs/${p.runId}`}>{p.runId}</Link> : '—' },
+          { key: 'Experiment', value: p.experiment },
           { key: 'Parameters', value: JSON.stringify(p.params) },
+          { key: 'Tasks', value: Object.entries(p.summary).map(([state, n]) => `${n} ${state}`).join(', ') },
           ...(p.message ? [{ key: 'Message', value: p.message }] : []),
         ]}
       />
@@ -65,28 +65,27 @@ export function PipelinePage({ pipelineRunId }: { pipelineRunId: string }) {
           </tr>
         </thead>
         <tbody>
-          {p.spec.tasks.map((spec) => {
-            const rec = records.get(spec.name);
-            return (
-              <tr key={spec.name}>
-                <td className="mono">{spec.name}</td>
-                <td>
-                  <StatusBadge status={rec?.state ?? 'pending'} />
-                </td>
-                <td>{rec?.attempt ?? 0}</td>
-                <td>
-                  {rec?.runId ? <Link to={`/runs/${rec.runId}`}>run</Link> : null}
-                  {rec?.cachedFrom?.runId ? (
-                    <>
-                      {' '}
-                      cached from <Link to={`/runs/${rec.cachedFrom.runId}`}>run</Link>
-                    </>
-                  ) : null}
-                </td>
-                <td>{rec?.message ?? ''}</td>
-              </tr>
-            );
-          })}
+          {p.tasks.map((t) => (
+            <tr key={t.name}>
+              <td className="mono">{t.name}</td>
+              <td>
+                <StatusBadge status={t.state} />
+              </td>
+              <td>
+                {t.attempt} of {t.maxAttempts}
+              </td>
+              <td>
+                {t.runId ? <Link to={`/runs/${t.runId}`}>run</Link> : null}
+                {t.cachedFrom?.runId ? (
+                  <>
+                    {' '}
+                    cached from <Link to={`/runs/${t.cachedFrom.runId}`}>run</Link>
+                  </>
+                ) : null}
+              </td>
+              <td>{t.message ?? ''}</td>
+            </tr>
+          ))}
         </tbody>
       </table>
     </>

@@ -34,7 +34,7 @@ export function PipelinesPage() {
                 <td>
                   <Link to={`/pipelines/${encodeURIComponent(p.id)}`}>{p.id}</Link>
                 </td>
-                <td>{p.name}</td>
+                <td>{p.pipeline}</td>
                 <td>
                   <StatusBadge status={p.state} />
                 </td>
