@@ -1,19 +1,34 @@
 import { Command } from 'commander';
-import { TrainyardError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { registerServerCommand } from './commands/server.js';
+import { registerConnectionCommand } from './commands/connection.js';
 import { registerDbCommand } from './commands/db.js';
+import { registerLocalCommand } from './commands/local.js';
+import { registerServerCommand } from './commands/server.js';
+import { registerTrainCommand } from './commands/train.js';
+import { reportOf } from './errors.js';
 
 const program = new Command();
-program.name('trainyard').description('Train, track and ship machine-learning models').version(VERSION);
+program
+  .name('trainyard')
+  .description('Train, track and ship machine-learning models')
+  .version(VERSION)
+  .addHelpText(
+    'after',
+    `
+Quickstart (no server, no Python):
+  trainyard local train run -f examples/quickstart/training.yaml
+
+train and connection commands work on the local store (./.trainyard or TRAINYARD_HOME) in this
+process, or on a server with --server URL (or TRAINYARD_SERVER).`,
+  );
 registerServerCommand(program);
 registerDbCommand(program);
+registerTrainCommand(program);
+registerConnectionCommand(program);
+registerLocalCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof TrainyardError) {
-    console.error(`trainyard: ${err.message}`);
-  } else {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  }
-  process.exitCode = 1;
+  const { lines, exitCode } = reportOf(err);
+  process.stderr.write(`${lines.join('\n')}\n`);
+  process.exitCode = exitCode;
 });

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
-import { openServices } from '../../services.js';
-import { buildApp } from '../../server/app.js';
-import { redact } from '../../store/open.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -21,6 +18,8 @@ export function registerServerCommand(program: Command): void {
         artifactsDestination: opts.artifactsDestination,
         config: opts.config,
       });
+      // Imported here so that other commands (and --help) do not load the services and HTTP stack.
+      const [{ openServices }, { buildApp }, { redact }] = await Promise.all([import('../../services.js'), import('../../server/app.js'), import('../../store/open.js')]);
       const services = await openServices(config);
       const app = await buildApp(services);
       let closing = false;

@@ -1,0 +1,101 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import { buildCli, EXAMPLES, type Cli } from './support.js';
+
+/** The quickstart manifest with another id and command, its source still the example folder. */
+function variant(cli: Cli, id: string, command: string): string {
+  const file = join(cli.dir, `${id}.yaml`);
+  writeFileSync(
+    file,
+    [
+      'kind: ModelTraining',
+      `id: ${id}`,
+      'spec:',
+      `  model: {name: ${id}, version: "1.0"}`,
+      '  toolchain: command',
+      `  command: ${JSON.stringify(command)}`,
+      `  algorithmSource: {local: {path: ${JSON.stringify(join(EXAMPLES, 'quickstart'))}}}`,
+    ].join('\n'),
+  );
+  return file;
+}
+
+function zipEntries(file: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      const names: string[] = [];
+      zip.on('entry', (e: yauzl.Entry) => {
+        names.push(e.fileName);
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve(names));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}
+
+describe('trainyard local train run', () => {
+  let cli: Cli;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    cli = await buildCli();
+    env = { TRAINYARD_HOME: join(cli.dir, 'home') };
+  });
+  afterAll(() => cli?.close());
+
+  it('runs the quickstart with no server, prints where its results are, and copies archive and output', async () => {
+    const out = join(cli.dir, 'results');
+    const r = await cli.run(['local', 'train', 'run', '-f', join(EXAMPLES, 'quickstart/training.yaml'), '--output', out], { env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // Progress: state changes with elapsed time and the program's own output, without ::metric lines.
+    expect(r.stdout).toMatch(/^\[\d+\.\ds\] quickstart: running/m);
+    expect(r.stdout).toMatch(/^epoch {2}60 {2}mse /m);
+    expect(r.stdout).not.toMatch(/^::metric/m);
+    expect(r.stdout).toMatch(/^\[\d+\.\ds\] quickstart: succeeded/m);
+
+    const runId = /^ {2}run +([0-9a-f]{32})$/m.exec(r.stdout)?.[1];
+    expect(runId).toBeDefined();
+    expect(r.stdout).toMatch(new RegExp(`^ {2}tracking +http://127\\.0\\.0\\.1:5000/#/experiments/\\d+/runs/${runId}`, 'm'));
+    expect(r.stdout).toMatch(/^ {2}metrics +mse=[\d.]+ {2}rmse=[\d.]+$/m);
+    expect(r.stdout).toMatch(/^ {2}model +quickstart version 1$/m);
+    const archive = /^ {2}archive +(quickstart-1\.0-[0-9a-f-]{36}\.zip)/m.exec(r.stdout)?.[1];
+    expect(archive).toBeDefined();
+
+    expect(readdirSync(out).sort()).toEqual([archive, 'output'].sort());
+    const model = JSON.parse(readFileSync(join(out, 'output/model.json'), 'utf8'));
+    expect(model).toMatchObject({ slope: expect.any(Number), intercept: expect.any(Number) });
+    expect(await zipEntries(join(out, archive!))).toEqual(expect.arrayContaining(['output/model.json', 'training.log']));
+  });
+
+  it('runs it again as a new generation when the training exists in the store', async () => {
+    const r = await cli.run(['local', 'train', 'run', '-f', join(EXAMPLES, 'quickstart/training.yaml')], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^training quickstart edited; running it here/m);
+    expect(r.stdout).toMatch(/^ {2}model +quickstart version 2$/m);
+    // Default output folder: ./output/<id> under the current folder.
+    expect(existsSync(join(cli.dir, 'output/quickstart/output/model.json'))).toBe(true);
+  });
+
+  it('exits 1 with the reason and message when the training fails', async () => {
+    const r = await cli.run(['local', 'train', 'run', '-f', variant(cli, 'broken', 'echo oops >&2; exit 3')], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^oops$/m);
+    expect(r.stderr).toMatch(/^trainyard: training broken failed after [\d.]+s: Error: .*\(exit code 3\)$/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('on Ctrl-C cancels the training, which cannot outlive the command, and exits 130', async () => {
+    const r = await cli.run(['local', 'train', 'run', '-f', variant(cli, 'sleeper', 'echo sleeping; sleep 30')], {
+      env: { ...env, TRAINYARD_CANCEL_GRACE_SECONDS: '2' },
+      interruptWhen: /^sleeping$/m,
+    });
+    expect(r.code).toBe(130);
+    expect(r.stdout).toMatch(/^interrupted: cancelling training sleeper, which runs only while this command does/m);
+    expect(r.stderr).toBe('trainyard: interrupted: training sleeper cancelled\n');
+  });
+});
