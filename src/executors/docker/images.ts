@@ -21,10 +21,6 @@ export interface ResolvedImage {
   hash?: string;
 }
 
-/** Labels on every image Trainyard builds. */
-export const LABEL_HASH = 'trainyard.hash';
-export const LABEL_BUILT_FROM = 'trainyard.built-from';
-
 export class ImageResolver {
   /** Builds in flight in this process, by tag: two jobs needing one image wait for one build. */
   private readonly building = new Map<string, Promise<ResolvedImage>>();
@@ -73,9 +69,9 @@ export class ImageResolver {
       stream = await this.client.api.buildImage(contextTar(plan.files), {
         t: plan.tag,
         dockerfile: plan.dockerfile,
-        labels: { [LABEL_HASH]: plan.hash, [LABEL_BUILT_FROM]: describeSource(source) },
         rm: true,
         forcerm: true,
+        // No build labels: the daemon would add LABEL steps, and "step 3/6" of a 4-step Dockerfile misleads.
       });
     } catch (err) {
       throw this.client.error(err, `build ${plan.tag}`);
