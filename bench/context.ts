@@ -1,5 +1,5 @@
 import type { BackendName } from '../test/support/backends.js';
-import type { Services } from '../src/services.js';
+import type { Fixture } from './fixtures.js';
 import type { LoadClient } from './load-client.js';
 import type { ServerProcess } from './server-process.js';
 
@@ -11,9 +11,8 @@ export interface BenchContext {
   server: ServerProcess;
   client: LoadClient;
   /**
-   * A second server over its own fresh database. `seed` runs first, in the bench process, through
-   * Trainyard's services on that database (bulk fixtures without HTTP round trips); then the server
-   * starts on it and `use` drives it over HTTP.
+   * A second server over its own database holding `fixture` (made through Trainyard's services, in
+   * the bench process, and cached: see fixtures.ts); `use` drives it over HTTP.
    */
-  withServer<T>(seed: (services: Services) => Promise<void>, use: (server: ServerProcess, client: LoadClient) => Promise<T>): Promise<T>;
+  withServer<T>(fixture: Fixture, use: (server: ServerProcess, client: LoadClient) => Promise<T>): Promise<T>;
 }

@@ -27,7 +27,7 @@ for (const file of positionals) {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const label = (n: ProfileNode) => {
-    const url = n.callFrame.url.replace(/^file:\/\/.*?\/(node_modules|src|\.bench-build)\//, '$1/');
+    const url = n.callFrame.url.replace(/^file:\/\/.*?\/(node_modules|src|\.bench-build-\d+)\//, '$1/');
     return `${n.callFrame.functionName || '(anonymous)'} ${url}:${n.callFrame.lineNumber + 1}`;
   };
   const self = new Map<string, number>();

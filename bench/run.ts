@@ -8,25 +8,26 @@
  *   npm run bench -- --profile          servers run with --cpu-prof; profiles land in bench-results/profiles
  *   npm run bench -- --tsx              run the server from source through tsx instead of compiling it
  *
- * By default the server is compiled first (as `npm run build` does, into .bench-build/; like dist/ it must sit in the repository root),
+ * By default the server is compiled first (as `npm run build` does, into .bench-build-<pid>/: like dist/ it must sit in the
+ * repository root, and each bench run has its own so that concurrent runs do not pull it from under each other),
  * because that is what ships: tsx's loader alone adds some 45 MB to the server's memory.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.js';
-import { openServices } from '../src/services.js';
 import { createTestDatabase, type BackendName } from '../test/support/backends.js';
 import type { BenchContext } from './context.js';
+import { fixtureDatabase, type Fixture } from './fixtures.js';
 import { LoadClient } from './load-client.js';
 import { formatResult, judge, writeResults, type Result, type Row } from './report.js';
 import { buildServer, startServer, type ServerEntry, type ServerProcess } from './server-process.js';
 import { trackingRows } from './tracking.js';
 import { artifactRows } from './artifacts.js';
+import { uiRows } from './ui.js';
 
 /** Every figure, in the order they run. Later areas (trainings, pipelines, artifacts, UI) add their rows here. */
-const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows];
+const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows, ...uiRows];
 
 const RESULTS_DIR = resolve('bench-results');
 
@@ -47,17 +48,9 @@ async function benchBackend(backend: BackendName, rows: Row<BenchContext>[], ent
   const dir = mkdtempSync(join(tmpdir(), `trainyard-bench-${backend}-`));
   const nodeFlags = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`] : [];
   const databases: { drop(): Promise<void> }[] = [];
-  const open = async (seed?: Parameters<BenchContext['withServer']>[0]) => {
-    const database = await createTestDatabase(backend);
+  const open = async (fixture?: Fixture) => {
+    const database = fixture ? await fixtureDatabase(backend, fixture, dir) : await createTestDatabase(backend);
     databases.push(database);
-    if (seed) {
-      const services = await openServices(loadConfig({ home: join(dir, 'seed-home'), backendStoreUri: database.uri }, {}));
-      try {
-        await seed(services);
-      } finally {
-        await services.close();
-      }
-    }
     return startServer({ storeUri: database.uri, dir, entry, nodeFlags });
   };
   const servers: ServerProcess[] = [];
@@ -71,8 +64,8 @@ async function benchBackend(backend: BackendName, rows: Row<BenchContext>[], ent
       dir,
       server,
       client,
-      async withServer(seed, use) {
-        const other = await open(seed);
+      async withServer(fixture, use) {
+        const other = await open(fixture);
         servers.push(other);
         const otherClient = new LoadClient(other.url);
         try {
@@ -109,17 +102,22 @@ async function main(): Promise<void> {
   // The test helpers create PostgreSQL databases from this variable.
   if (pg) process.env.TRAINYARD_TEST_POSTGRES_URL = pg;
   console.log(`Trainyard bench: node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}); budgets are for SQLite`);
-  const entry: ServerEntry = args.tsx ? { source: true } : buildServer(resolve('.bench-build'));
+  const buildDir = resolve(`.bench-build-${process.pid}`);
+  const entry: ServerEntry = args.tsx ? { source: true } : buildServer(buildDir);
   const results: Result[] = [];
-  if (wanted.has('sqlite')) results.push(...(await benchBackend('sqlite', rows, entry)));
-  if (wanted.has('postgres')) {
-    if (pg) results.push(...(await benchBackend('postgres', rows, entry)));
-    else {
-      console.log(
-        'PostgreSQL figures skipped: set TRAINYARD_BENCH_POSTGRES_URL (or TRAINYARD_TEST_POSTGRES_URL) to a server where the bench may create databases, ' +
-          'e.g. postgresql://postgres@127.0.0.1:55432/postgres (start one with .ci/start-postgres.sh).',
-      );
+  try {
+    if (wanted.has('sqlite')) results.push(...(await benchBackend('sqlite', rows, entry)));
+    if (wanted.has('postgres')) {
+      if (pg) results.push(...(await benchBackend('postgres', rows, entry)));
+      else {
+        console.log(
+          'PostgreSQL figures skipped: set TRAINYARD_BENCH_POSTGRES_URL (or TRAINYARD_TEST_POSTGRES_URL) to a server where the bench may create databases, ' +
+            'e.g. postgresql://postgres@127.0.0.1:55432/postgres (start one with .ci/start-postgres.sh).',
+        );
+      }
     }
+  } finally {
+    rmSync(buildDir, { recursive: true, force: true });
   }
   const file = writeResults(RESULTS_DIR, results, {
     node: process.version,

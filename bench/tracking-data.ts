@@ -2,7 +2,9 @@
  * Request bodies and fixtures for the tracking figures: what a training loop sends, and the runs
  * a search walks through.
  */
-import type { Services } from '../src/services.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Fixture } from './fixtures.js';
 import { inParallel, ml, type LoadClient } from './load-client.js';
 
 export const T0 = 1_700_000_000_000;
@@ -72,14 +74,27 @@ export async function seedSearchRunsOverHttp(client: LoadClient, experimentId: s
   });
 }
 
-/** Search fixture through the services, for counts where HTTP round trips would dominate the bench's time. */
-export async function seedSearchRunsDirect(services: Services, name: string, count: number): Promise<string> {
-  const { experiments, runs } = services.tracking;
-  const experimentId = await experiments.create(name);
-  const concurrency = services.store.dialect === 'sqlite' ? 1 : 8;
-  await inParallel(count, concurrency, async (i) => {
-    const run = await runs.create({ experimentId, startTime: T0 + i });
-    await runs.logBatch(run.info.run_id, searchRunData(i));
-  });
-  return experimentId;
+/**
+ * A fixture of `count` runs in experiment `name`, made through the services (create-run and
+ * log-batch, as clients do); cached between bench runs (fixtures.ts), keyed by this file's text.
+ */
+export function searchFixture(name: string, count: number): Fixture {
+  return {
+    name: `${name.replaceAll('-', '_')}_${count}`,
+    version: readFileSync(fileURLToPath(import.meta.url), 'utf8'),
+    async seed(services) {
+      const { experiments, runs } = services.tracking;
+      const experimentId = await experiments.create(name);
+      const concurrency = services.store.dialect === 'sqlite' ? 1 : 8;
+      await inParallel(count, concurrency, async (i) => {
+        const run = await runs.create({ experimentId, startTime: T0 + i });
+        await runs.logBatch(run.info.run_id, searchRunData(i));
+      });
+    },
+  };
+}
+
+export async function experimentIdByName(client: LoadClient, name: string): Promise<string> {
+  const r = await client.call<{ experiment: { experiment_id: string } }>('GET', ml('/experiments/get-by-name'), { experiment_name: name });
+  return r.experiment.experiment_id;
 }

@@ -11,7 +11,8 @@ import {
   createRun,
   logBatchBody,
   searchQuery,
-  seedSearchRunsDirect,
+  experimentIdByName,
+  searchFixture,
   seedSearchRunsOverHttp,
 } from './tracking-data.js';
 
@@ -186,12 +187,8 @@ export const trackingRows: Row<BenchContext>[] = [
     better: 'lower',
     async measure(ctx) {
       if (!(await searchAvailable(ctx.client))) return SEARCH_MISSING;
-      let experimentId = '';
-      return ctx.withServer(
-        async (services) => {
-          experimentId = await seedSearchRunsDirect(services, 'bench-search-100k', 100_000);
-        },
-        (_server, client) => searchMedian(client, experimentId, 100_000),
+      return ctx.withServer(searchFixture('bench-search', 100_000), async (_server, client) =>
+        searchMedian(client, await experimentIdByName(client, 'bench-search'), 100_000),
       );
     },
   },
