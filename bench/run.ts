@@ -24,10 +24,9 @@ import { formatResult, judge, writeResults, type Result, type Row } from './repo
 import { buildServer, startServer, type ServerEntry, type ServerProcess } from './server-process.js';
 import { trackingRows } from './tracking.js';
 import { artifactRows } from './artifacts.js';
-import { uiRows } from './ui.js';
 
 /** Every figure, in the order they run. Later areas (trainings, pipelines, artifacts, UI) add their rows here. */
-const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows, ...uiRows];
+const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows];
 
 const RESULTS_DIR = resolve('bench-results');
 
