@@ -11,6 +11,7 @@ import { ConnectionService } from './trainings/connections/service.js';
 import { SourceSnapshots } from './trainings/sources/snapshots.js';
 import { TrainingService } from './trainings/service.js';
 import { PipelineService } from './pipelines/service.js';
+import { ScheduleService } from './pipelines/schedules/service.js';
 
 /** Everything a server or an embedded CLI command works with, opened from one configuration. */
 export interface Services {
@@ -24,10 +25,14 @@ export interface Services {
   dispatcher: Dispatcher;
   trainings: TrainingService;
   pipelines: PipelineService;
+  schedules: ScheduleService;
   /** Tells trainings where this process serves the tracking API, once it listens. */
   setServerUrl(url: string): void;
-  /** Starts background work: dispatching jobs and settling trainings left by an earlier process. */
-  start(): Promise<void>;
+  /**
+   * Starts background work: dispatching jobs, settling trainings and resuming pipeline runs left
+   * by an earlier process, and (unless `scheduler: false`, as short-lived CLI commands ask) firing schedules.
+   */
+  start(options?: { scheduler?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,6 +75,7 @@ export async function openServices(config: Config, hooks: ServiceHooks = {}): Pr
       trackingUri: () => config.trackingUri ?? serverUrl,
       staleAfterMs: config.jobStaleSeconds * 1000,
     });
+    const schedules = new ScheduleService({ db: store.db, pipelines, trainings, connections, snapshots, ...(hooks.warn && { warn: hooks.warn }) });
     return {
       config,
       store,
@@ -80,19 +86,22 @@ export async function openServices(config: Config, hooks: ServiceHooks = {}): Pr
       dispatcher,
       trainings,
       pipelines,
+      schedules,
       setServerUrl(url: string) {
         serverUrl = url;
       },
-      async start() {
+      async start(options: { scheduler?: boolean } = {}) {
         // Pipeline job events are heard from the dispatcher's first pass (trainings.start starts it).
         pipelines.attach();
         await trainings.start();
         await pipelines.start();
+        if (options.scheduler !== false) await schedules.start();
         started = true;
       },
       async close() {
         // Running jobs keep running; the next start reattaches them.
         if (started) {
+          await schedules.stop();
           await pipelines.stop();
           await trainings.stop();
         }

@@ -137,7 +137,8 @@ export class EmbeddedApi implements TrainyardApi {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       this.services.setServerUrl(`http://127.0.0.1:${port}`);
-      await this.services.start();
+      // A command is no scheduler: schedules fire from `trainyard server`, which outlives what it starts.
+      await this.services.start({ scheduler: false });
     })();
     return this.running;
   }

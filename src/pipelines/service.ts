@@ -243,6 +243,17 @@ export class PipelineService {
     for await (const chunk of file.body) yield chunk as Buffer;
   }
 
+  /**
+   * The manifest as it can be submitted again and again (by a schedule): checked like a
+   * submission, with a local source folder replaced by its snapshot.
+   */
+  async resolve(input: unknown, options: PipelineSubmitOptions = {}): Promise<Record<string, unknown>> {
+    const { spec } = await this.prepare(input, options);
+    const manifest = structuredClone(input as Record<string, unknown>);
+    if (spec.source.snapshot !== undefined) manifest.source = { local: { ...(spec.source.path !== undefined && { path: spec.source.path }), snapshot: spec.source.snapshot } };
+    return manifest;
+  }
+
   /** Validation, parameters, rendering and the source snapshot: everything that can refuse a submission. */
   private async prepare(input: unknown, options: PipelineSubmitOptions): Promise<Prepared> {
     const connectionType = await this.deps.connections.typeLookup();

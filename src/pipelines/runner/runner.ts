@@ -29,6 +29,7 @@ export class PipelineRunner implements RunContext {
   private resolveDone!: (run: PipelineRunRecord | undefined) => void;
   /** Tasks with work under way in this process (key, launch, or recording an end). */
   private readonly busy = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly recorders = new Map<string, { recorder: DirectiveRecorder; timer: NodeJS.Timeout }>();
   private poller: NodeJS.Timeout | undefined;
@@ -97,6 +98,8 @@ export class PipelineRunner implements RunContext {
     this.stopped = true;
     this.clearTimers();
     await this.passing;
+    // Work already under way finishes (it only ever moves a task forward); nothing new starts.
+    await Promise.allSettled([...this.inFlight]);
     this.resolveDone(undefined);
   }
 
@@ -211,16 +214,21 @@ export class PipelineRunner implements RunContext {
   }
 
   /** Runs work for a task, marked busy so no pass or event handles it twice. */
-  private async track(name: string, work: () => Promise<void>): Promise<void> {
+  private track(name: string, work: () => Promise<void>): Promise<void> {
     this.busy.add(name);
-    try {
-      await work();
-    } catch (err) {
-      this.deps.log.warn({ err, pipelineRun: this.run.id, task: name }, 'pipeline task step failed');
-    } finally {
-      this.busy.delete(name);
-      this.kick();
-    }
+    const p = (async () => {
+      try {
+        await work();
+      } catch (err) {
+        this.deps.log.warn({ err, pipelineRun: this.run.id, task: name }, 'pipeline task step failed');
+      } finally {
+        this.busy.delete(name);
+        this.kick();
+      }
+    })();
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+    return p;
   }
 
   /** A task some runner left running: its job ended, still runs, or never got queued. */
