@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerConnectionCommand } from './commands/connection.js';
 import { registerDbCommand } from './commands/db.js';
+import { registerImageCommand } from './commands/image.js';
 import { registerLocalCommand } from './commands/local.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -26,6 +27,7 @@ registerDbCommand(program);
 registerTrainCommand(program);
 registerConnectionCommand(program);
 registerLocalCommand(program);
+registerImageCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const { lines, exitCode } = reportOf(err);

@@ -53,7 +53,7 @@ async function dockerfilePlan(source: Extract<ImageSource, { kind: 'dockerfile' 
     bases.push({ ref: image.ref, id: resolved.id });
     onBuild ||= resolved.onBuild;
   }
-  const all = await contextFiles(source.context);
+  const all = await contextFiles(source.context, source.skipNames);
   // ONBUILD triggers of a base image may copy anything, as may a source that holds a variable.
   const copied = inputs.wholeContext || onBuild ? all : selectFiles(all, inputs.sources);
   const extras = all.filter((f) => f.path === name || f.path === '.dockerignore');
@@ -66,7 +66,7 @@ async function requirementsPlan(source: Extract<ImageSource, { kind: 'requiremen
   const needed = await requirementsSources(source.context, source.requirements);
   const base = await resolve(source.base, 'spec.image');
   const text = requirementsDockerfile(source.base, source.requirements);
-  const copied = selectFiles(await contextFiles(source.context), needed);
+  const copied = selectFiles(await contextFiles(source.context, source.skipNames), needed);
   const bases = [{ ref: source.base, id: base.id }];
   const hash = await contentHash({ dockerfile: text, bases, files: copied, urls: [] });
   return { hash, tag: `${BUILD_REPOSITORY}:${hash}`, dockerfile: GENERATED_DOCKERFILE, files: [generatedFile(GENERATED_DOCKERFILE, text), ...copied], bases };

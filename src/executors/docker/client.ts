@@ -2,7 +2,7 @@
  * The connection to a Docker daemon, opened on first use so that a server on a machine without
  * Docker starts and serves everything else; only a docker job then fails, saying how to get one.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { TrainyardError } from '../../errors.js';
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
@@ -21,21 +21,22 @@ interface DockerodeError extends Error {
 export class DockerClient {
   /** Where the daemon is expected, as DOCKER_HOST writes it. */
   readonly address: string;
-  private docker: Docker | undefined;
+  private docker: Promise<Docker> | undefined;
 
   constructor(host: string | undefined = process.env.DOCKER_HOST) {
     this.address = host && host !== '' ? host : DEFAULT_DOCKER_HOST;
   }
 
-  get api(): Docker {
-    this.docker ??= new Docker(connectionOptions(this.address));
+  /** The API client; dockerode (and what it pulls in) loads on first use, not with the server. */
+  api(): Promise<Docker> {
+    this.docker ??= import('dockerode').then((m) => new m.default(connectionOptions(this.address)));
     return this.docker;
   }
 
   /** Fails with a clear message when no daemon answers. */
   async ping(): Promise<void> {
     try {
-      await this.api.ping();
+      await (await this.api()).ping();
     } catch (err) {
       throw this.error(err, 'reach the Docker daemon');
     }

@@ -25,8 +25,11 @@ export interface ContextFile {
   linkname?: string;
 }
 
-/** Every file and link of `dir` that Docker would put into the build context. */
-export async function contextFiles(dir: string): Promise<ContextFile[]> {
+/**
+ * Every file and link of `dir` that Docker would put into the build context; entries named in
+ * `skipNames` (at any depth) are left out as if they did not exist.
+ */
+export async function contextFiles(dir: string, skipNames: readonly string[] = []): Promise<ContextFile[]> {
   const ignoreText = await readFile(join(dir, '.dockerignore'), 'utf8').catch(() => '');
   const ignore = new DockerIgnore(ignoreText);
   const out: ContextFile[] = [];
@@ -34,6 +37,7 @@ export async function contextFiles(dir: string): Promise<ContextFile[]> {
     const entries = await readdir(rel === '' ? dir : join(dir, rel), { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
+      if (skipNames.includes(e.name)) continue;
       const path = rel === '' ? e.name : `${rel}/${e.name}`;
       const abs = join(dir, path);
       const ignored = ignore.ignores(path);

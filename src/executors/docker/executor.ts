@@ -88,7 +88,7 @@ export class DockerExecutor implements Executor {
       if (adopted) return adopted;
       let container: Docker.Container;
       try {
-        container = await this.client.api.createContainer(spec);
+        container = await (await this.client.api()).createContainer(spec);
       } catch (err) {
         throw this.client.error(err, `create the container for job ${job.id}`);
       }
@@ -110,7 +110,7 @@ export class DockerExecutor implements Executor {
     const found = await this.byLabel(job.id);
     if (!found) return null;
     // Created but never started: the server stopped in between; starting it now loses nothing.
-    if (found.State === 'created') await this.client.api.getContainer(found.Id).start().catch(() => undefined);
+    if (found.State === 'created') await (await this.client.api()).getContainer(found.Id).start().catch(() => undefined);
     return this.handle(job, found.Id);
   }
 
@@ -124,7 +124,7 @@ export class DockerExecutor implements Executor {
 
   async wait(handle: ExecHandle, signal?: AbortSignal): Promise<ExitInfo> {
     const ref = toRef(handle);
-    const container = this.client.api.getContainer(ref.containerId);
+    const container = (await this.client.api()).getContainer(ref.containerId);
     const follower = this.follow(ref, container);
     follower.waiters++;
     let exists: boolean;
@@ -144,7 +144,7 @@ export class DockerExecutor implements Executor {
 
   async cancel(handle: ExecHandle, graceMs: number = this.graceMs): Promise<void> {
     const ref = toRef(handle);
-    const container = this.client.api.getContainer(ref.containerId);
+    const container = (await this.client.api()).getContainer(ref.containerId);
     if (!(await this.signal(container, 'SIGTERM'))) return;
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline) {
@@ -162,7 +162,7 @@ export class DockerExecutor implements Executor {
     if (keep || (this.keepFailed && failed)) return;
     if (info) {
       try {
-        await this.client.api.getContainer(ref.containerId).remove({ force: true, v: true });
+        await (await this.client.api()).getContainer(ref.containerId).remove({ force: true, v: true });
       } catch (err) {
         if (statusCodeOf(err) !== 404) throw this.client.error(err, `remove container ${ref.name}`);
       }
@@ -227,7 +227,7 @@ export class DockerExecutor implements Executor {
 
   private async inspect(ref: DockerRef): Promise<Docker.ContainerInspectInfo | undefined> {
     try {
-      return await this.client.api.getContainer(ref.containerId).inspect();
+      return await (await this.client.api()).getContainer(ref.containerId).inspect();
     } catch (err) {
       if (statusCodeOf(err) === 404) return undefined;
       throw this.client.error(err, `inspect container ${ref.name}`);
@@ -236,7 +236,7 @@ export class DockerExecutor implements Executor {
 
   private async byLabel(jobId: string): Promise<Docker.ContainerInfo | undefined> {
     try {
-      const list = await this.client.api.listContainers({ all: true, filters: { label: [`${LABEL_JOB}=${jobId}`] } });
+      const list = await (await this.client.api()).listContainers({ all: true, filters: { label: [`${LABEL_JOB}=${jobId}`] } });
       return list[0];
     } catch (err) {
       throw this.client.error(err, `look for the container of job ${jobId}`);
@@ -251,7 +251,7 @@ export class DockerExecutor implements Executor {
     const found = await this.byLabel(job.id);
     if (!found) return undefined;
     if (found.State === 'running') return this.handle(job, found.Id);
-    await this.client.api.getContainer(found.Id).remove({ force: true }).catch(() => undefined);
+    await (await this.client.api()).getContainer(found.Id).remove({ force: true }).catch(() => undefined);
     await rm(logMarkerOf(job.logPath), { force: true });
     return undefined;
   }

@@ -66,7 +66,7 @@ export class ImageResolver {
     const started = Date.now();
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.client.api.buildImage(contextTar(plan.files), {
+      stream = await (await this.client.api()).buildImage(contextTar(plan.files), {
         t: plan.tag,
         dockerfile: plan.dockerfile,
         rm: true,
@@ -94,7 +94,7 @@ export class ImageResolver {
     if (local) return local;
     await log.note(`image ${ref} is not on this Docker host; pulling it`);
     try {
-      const stream = await this.client.api.pull(ref);
+      const stream = await (await this.client.api()).pull(ref);
       await followPull(stream, log);
     } catch (err) {
       const e = this.client.error(err, `pull ${ref}`);
@@ -108,7 +108,7 @@ export class ImageResolver {
 
   private async inspect(ref: string): Promise<{ id: string; onBuild: boolean } | undefined> {
     try {
-      const info = await this.client.api.getImage(ref).inspect();
+      const info = await (await this.client.api()).getImage(ref).inspect();
       return { id: info.Id, onBuild: (info.Config?.OnBuild ?? []).length > 0 };
     } catch (err) {
       if (statusCodeOf(err) === 404) return undefined;
