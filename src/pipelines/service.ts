@@ -208,6 +208,14 @@ export class PipelineService {
     }
   }
 
+  /** One task of a run, as `get` shows it; RESOURCE_DOES_NOT_EXIST naming the tasks there are. */
+  async task(id: string, task: string): Promise<PipelineRunView['tasks'][number]> {
+    const run = await this.get(id);
+    const found = run.tasks.find((t) => t.name === task);
+    if (!found) throw notFound(`Pipeline run '${id}' has no task '${task}' (tasks: ${run.tasks.map((t) => t.name).join(', ')})`);
+    return found;
+  }
+
   /**
    * A task's log: Trainyard's notes and the task's output, every try. A cached task shows the log
    * of the run that produced its result; an inline training task, its training's log too.

@@ -30,6 +30,8 @@ export class PipelineRunner implements RunContext {
   /** Tasks with work under way in this process (key, launch, or recording an end). */
   private readonly busy = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Job ends that arrived while their task was busy. */
+  private readonly deferred = new Map<string, JobRecord>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly recorders = new Map<string, { recorder: DirectiveRecorder; timer: NodeJS.Timeout }>();
   private poller: NodeJS.Timeout | undefined;
@@ -89,7 +91,7 @@ export class PipelineRunner implements RunContext {
       this.run = { ...this.run, runId: this.parent.runId };
     }
     for (const t of [...this.tasks.values()]) if (t.state === 'running') await this.reconcile(t);
-    this.poller = setInterval(() => void this.pollTrainings(), 1000);
+    this.poller = setInterval(() => void this.poll(), 1000);
     this.kick();
   }
 
@@ -118,8 +120,13 @@ export class PipelineRunner implements RunContext {
   /** A job of this run ended (the dispatcher recorded it). */
   async jobFinished(job: JobRecord): Promise<void> {
     const name = taskOf(job);
+    if (this.busy.has(name)) {
+      // Its launch is still under way (a cancel can end a queued job at once): handled right after.
+      this.deferred.set(name, job);
+      return;
+    }
     const rec = this.tasks.get(name);
-    if (!rec || rec.jobId !== job.id || rec.state !== 'running' || this.busy.has(name)) return;
+    if (!rec || rec.jobId !== job.id || rec.state !== 'running') return;
     await this.track(name, async () => {
       await this.flushRecorder(job.id);
       const ws = this.workspace(name);
@@ -223,6 +230,9 @@ export class PipelineRunner implements RunContext {
         this.deps.log.warn({ err, pipelineRun: this.run.id, task: name }, 'pipeline task step failed');
       } finally {
         this.busy.delete(name);
+        const job = this.deferred.get(name);
+        this.deferred.delete(name);
+        if (job && !this.stopped) void this.jobFinished(job);
         this.kick();
       }
     })();
@@ -243,13 +253,22 @@ export class PipelineRunner implements RunContext {
     }
   }
 
-  private async pollTrainings(): Promise<void> {
+  /**
+   * Follows what events do not report: inline trainings, and (as a safety net) jobs whose end was
+   * recorded by a dispatcher in another process or while this runner was not listening.
+   */
+  private async poll(): Promise<void> {
     for (const t of this.tasks.values()) {
-      if (t.state !== 'running' || t.trainingId === null || this.busy.has(t.name)) continue;
-      void this.track(t.name, async () => {
-        const result = await pollTrainingTask(this, t.name);
-        if (result) await finishTry(this, t.name, result);
-      });
+      if (t.state !== 'running' || this.busy.has(t.name)) continue;
+      if (t.trainingId !== null) {
+        void this.track(t.name, async () => {
+          const result = await pollTrainingTask(this, t.name);
+          if (result) await finishTry(this, t.name, result);
+        });
+      } else if (t.jobId !== null) {
+        const job = await this.deps.dispatcher.queue.get(t.jobId).catch(() => undefined);
+        if (job && isTerminal(job.state)) await this.jobFinished(job);
+      }
     }
   }
 

@@ -6,6 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
 import { AdminToken } from './admin-token.js';
 import { connectionRoutes } from './connections.js';
+import { scheduleRoutes } from './pipelines-schedules.js';
+import { addPipelineSchemas } from './pipelines-schemas.js';
+import { pipelineRoutes } from './pipelines.js';
 import { registerOpenApi, V1_PREFIX } from './openapi.js';
 import { addComponentSchemas } from './schemas.js';
 import { sourceRoutes } from './sources.js';
@@ -17,6 +20,7 @@ export async function registerV1Api(app: FastifyInstance, services: Services): P
   // Read (or generated) now: a bad token setting stops the server at start, not at the first call.
   const adminToken = AdminToken.load(services.config.adminToken, services.config.home);
   addComponentSchemas(app);
+  addPipelineSchemas(app);
   // Before the routes: the document is collected as routes are added.
   await registerOpenApi(app);
   await app.register(
@@ -25,6 +29,8 @@ export async function registerV1Api(app: FastifyInstance, services: Services): P
       acceptYamlBodies(v1);
       trainingRoutes(v1, services.trainings);
       connectionRoutes(v1, services.connections, adminToken);
+      pipelineRoutes(v1, services.pipelines);
+      scheduleRoutes(v1, services.schedules);
       await v1.register((raw) => sourceRoutes(raw, services.snapshots, services.config.sourceUploadLimit));
     },
     { prefix: V1_PREFIX },

@@ -27,6 +27,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'trainings', description: 'ModelTraining manifests: submit, read, re-run, cancel, delete, follow logs' },
         { name: 'connections', description: 'Where code and data live; secrets stored encrypted and masked on read' },
         { name: 'sources', description: 'Local source folders uploaded as .tar.gz snapshots' },
+        { name: 'pipelines', description: 'Pipelines of cached tasks: submit, plan (dry run), read runs with each task state, follow task logs, cancel' },
+        { name: 'schedules', description: 'Cron schedules of pipelines and trainings, with their next and last firing' },
       ],
       components: {
         securitySchemes: {
