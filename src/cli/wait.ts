@@ -78,7 +78,8 @@ async function printSummary(api: TrainyardApi, t: ModelTraining, elapsedMs: numb
   if (runId) {
     const run = await api.runSummary(runId);
     const where = api.mode === 'embedded' ? '   (browse it with `trainyard server`)' : '';
-    rows.push(['run', runId], ['tracking', `${api.uiUrl}/#/experiments/${run.experimentId}/runs/${runId}${where}`]);
+    // The web UI's own route for a run (it serves pages by path, not by MLflow's #/ routes).
+    rows.push(['run', `${runId}   (experiment ${run.experimentId})`], ['tracking', `${api.uiUrl}/runs/${runId}${where}`]);
     const metrics = Object.entries(run.metrics).sort(([a], [b]) => a.localeCompare(b));
     if (metrics.length > 0) rows.push(['metrics', metrics.map(([k, v]) => `${k}=${typeof v === 'number' ? round(v) : v}`).join('  ')]);
   }

@@ -24,7 +24,7 @@ describe('train and connection commands on the local store (embedded)', () => {
     expect(created.stdout).toMatch(/^training quickstart created$/m);
     expect(created.stdout).toMatch(/^No --server: the training runs in this command, which waits for it/m);
     expect(created.stdout).toMatch(/^Training quickstart succeeded in [\d.]+s$/m);
-    const runId = /^ {2}run +([0-9a-f]{32})$/m.exec(created.stdout)![1]!;
+    const runId = /^ {2}run +([0-9a-f]{32}) /m.exec(created.stdout)![1]!;
 
     const [table, json, yaml, state, ids, logs] = await Promise.all([
       run('train', 'get'),
@@ -101,6 +101,12 @@ describe('train and connection commands on the local store (embedded)', () => {
     expect(decrypted.stdout).toBe('s3cret-Pa55\n');
     expect(needsId.code).toBe(1);
     expect(needsId.stderr).toBe('trainyard: --decrypted reads one connection at a time: add --id ID\n');
+
+    // An edit that leaves the password out keeps the stored one.
+    writeFileSync(file, CONNECTION.replace(/^ {2}password: .*\n/m, '').replace('team data', 'shared team data'));
+    expect((await run('connection', 'edit', '-f', file)).stdout).toBe('connection shared-data edited\n');
+    const after = await run('connection', 'get', '--id', 'shared-data', '--decrypted', '-o', 'json');
+    expect(JSON.parse(after.stdout).spec).toMatchObject({ description: 'shared team data', password: 's3cret-Pa55' });
 
     expect((await run('connection', 'delete', '-f', file)).stdout).toBe('connection shared-data deleted\n');
     expect((await run('connection', 'get')).stdout).toBe('No connections found.\n');

@@ -58,9 +58,10 @@ describe('trainyard local train run', () => {
     expect(r.stdout).not.toMatch(/^::metric/m);
     expect(r.stdout).toMatch(/^\[\d+\.\ds\] quickstart: succeeded/m);
 
-    const runId = /^ {2}run +([0-9a-f]{32})$/m.exec(r.stdout)?.[1];
+    const runId = /^ {2}run +([0-9a-f]{32}) +\(experiment \d+\)$/m.exec(r.stdout)?.[1];
     expect(runId).toBeDefined();
-    expect(r.stdout).toMatch(new RegExp(`^ {2}tracking +http://127\\.0\\.0\\.1:5000/#/experiments/\\d+/runs/${runId}`, 'm'));
+    // Where `trainyard server` on the same store will show it.
+    expect(r.stdout).toMatch(new RegExp(`^ {2}tracking +http://127\\.0\\.0\\.1:5000/runs/${runId} +\\(browse it with \`trainyard server\`\\)$`, 'm'));
     expect(r.stdout).toMatch(/^ {2}metrics +mse=[\d.]+ {2}rmse=[\d.]+$/m);
     expect(r.stdout).toMatch(/^ {2}model +quickstart version 1$/m);
     const archive = /^ {2}archive +(quickstart-1\.0-[0-9a-f-]{36}\.zip)/m.exec(r.stdout)?.[1];

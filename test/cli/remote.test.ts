@@ -38,7 +38,8 @@ describe('train and connection commands against a server (remote)', () => {
     expect(t.status.sourceHash).toBe(local.hash);
 
     const run_ = await server.services.tracking.runs.get(t.status.runId!);
-    expect(r.stdout).toContain(`  tracking  ${server.url}/#/experiments/${run_.info.experiment_id}/runs/${t.status.runId}\n`);
+    expect(r.stdout).toContain(`  run       ${t.status.runId}   (experiment ${run_.info.experiment_id})\n`);
+    expect(r.stdout).toContain(`  tracking  ${server.url}/runs/${t.status.runId}\n`);
     expect(r.stdout).toMatch(new RegExp(`^ {2}archive +${t.status.artifacts[0]!.artifactName.replaceAll('.', '\\.')} `, 'm'));
 
     const env = { TRAINYARD_SERVER: server.url };
@@ -81,8 +82,14 @@ describe('train and connection commands against a server (remote)', () => {
     expect(lines.slice(1).map((l) => /^ {2}- ([^:]+): /.exec(l)?.[1])).toEqual(FIVE_FIELDS);
   });
 
-  it('train delete and --ignore-not-found', async () => {
+  it('train edit submits a new generation (uploading the folder again) and returns; train delete and --ignore-not-found', async () => {
     const env = { TRAINYARD_SERVER: server.url };
+    const edited = await run(['train', 'edit', '-f', QUICKSTART], env);
+    expect(edited.stdout).toBe('training quickstart edited\n');
+    const t = await server.services.trainings.get('quickstart');
+    expect(t.status.generation).toBe(2);
+    expect(t.spec.algorithmSource?.local?.snapshot).toMatch(/^[0-9a-f]{64}$/);
+
     expect((await run(['train', 'delete', '--id', 'quickstart'], env)).stdout).toBe('training quickstart deleted\n');
     const [again, ignored] = await Promise.all([run(['train', 'delete', '--id', 'quickstart'], env), run(['train', 'delete', '-f', QUICKSTART, '--ignore-not-found'], env)]);
     expect(again.code).toBe(1);

@@ -39,10 +39,13 @@ export async function buildCli(): Promise<Cli> {
   await mkdir(cache, { recursive: true });
   const out = mkdtempSync(join(cache, 'trainyard-cli-test-'));
   const dir = mkdtempSync(join(tmpdir(), 'trainyard-cli-'));
-  const main = join(out, 'main.mjs');
+  const main = join(out, 'main.js');
   await build({
     entryPoints: [join(REPO, 'src/cli/main.ts')],
-    outfile: main,
+    outdir: out,
+    // Dynamic imports stay lazy chunks, as in the compiled CLI: remote commands never load the services.
+    splitting: true,
+    outExtension: { '.js': '.js' },
     bundle: true,
     platform: 'node',
     format: 'esm',
