@@ -24,9 +24,10 @@ import { formatResult, judge, writeResults, type Result, type Row } from './repo
 import { buildServer, startServer, type ServerEntry, type ServerProcess } from './server-process.js';
 import { trackingRows } from './tracking.js';
 import { artifactRows } from './artifacts.js';
+import { dockerRows } from './docker.js';
 
 /** Every figure, in the order they run. Later areas (trainings, pipelines, artifacts, UI) add their rows here. */
-const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows];
+const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows, ...dockerRows];
 
 const RESULTS_DIR = resolve('bench-results');
 
