@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { MLFLOW_COMPAT_VERSION, VERSION } from '../version.js';
 import { registerArtifactRoutes } from './artifacts.js';
@@ -25,7 +25,7 @@ export interface AppOptions {
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: services.config.logLevel },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: services.config.bodyLimit,
     // MLflow's query strings repeat keys for lists (run_ids=a&run_ids=b); they arrive as arrays.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
