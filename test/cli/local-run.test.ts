@@ -82,6 +82,34 @@ describe('trainyard local train run', () => {
     expect(existsSync(join(cli.dir, 'output/quickstart/output/model.json'))).toBe(true);
   });
 
+  it('applies the Connection documents of the file first, then runs the chosen training with their data', async () => {
+    const file = join(cli.dir, 'with-data.yaml');
+    const training = (id: string) =>
+      [
+        'kind: ModelTraining',
+        `id: ${id}`,
+        'spec:',
+        `  model: {name: ${id}, version: "1"}`,
+        '  toolchain: command',
+        '  command: cp input/rent.csv "$TRAINYARD_OUTPUT_DIR/"',
+        '  data: [{connName: rent-data, localPath: input/}]',
+        `  algorithmSource: {local: {path: ${JSON.stringify(join(EXAMPLES, 'quickstart'))}}}`,
+      ].join('\n');
+    writeFileSync(
+      file,
+      [training('other'), `kind: Connection\nid: rent-data\nspec: {type: local, uri: ${JSON.stringify(join(EXAMPLES, 'quickstart/data'))}}`, training('with-data')].join('\n---\n'),
+    );
+    const several = await cli.run(['local', 'train', 'run', '-f', file], { env });
+    expect(several.code).toBe(1);
+    expect(several.stderr).toBe(`trainyard: '${file}' holds 2 trainings (other, with-data): choose one with --id\n`);
+
+    const out = join(cli.dir, 'with-data-out');
+    const r = await cli.run(['local', 'train', 'run', '-f', file, '--id', 'with-data', '--output', out], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^connection rent-data created\ntraining with-data created; running it here/m);
+    expect(readFileSync(join(out, 'output/rent.csv'), 'utf8')).toBe(readFileSync(join(EXAMPLES, 'quickstart/data/rent.csv'), 'utf8'));
+  });
+
   it('exits 1 with the reason and message when the training fails', async () => {
     const r = await cli.run(['local', 'train', 'run', '-f', variant(cli, 'broken', 'echo oops >&2; exit 3')], { env });
     expect(r.code).toBe(1);

@@ -78,7 +78,7 @@ export async function buildCli(): Promise<Cli> {
 function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TRAINYARD_') && !k.startsWith('MLFLOW_')) env[k] = v;
-  return { ...env, NO_COLOR: '1', NODE_NO_WARNINGS: '1' };
+  return { ...env, NO_COLOR: '1' };
 }
 
 function runNode(main: string, args: string[], options: RunOptions): Promise<CliResult> {
