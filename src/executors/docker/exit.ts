@@ -16,6 +16,7 @@ export function exitOfState(state: ContainerInspectInfo['State'], memoryLimit: n
       message: `killed for exceeding its memory limit${limit} (the container ran out of memory and the kernel killed it, exit status ${state.ExitCode})`,
     };
   }
+  if (state.Status === 'created') return { exitCode: null, reason: 'lost', message: 'the container was created but never started' };
   if (state.Error) return { exitCode: null, reason: 'failed', message: `the container failed: ${state.Error}` };
   return fromStatus(state.ExitCode);
 }
