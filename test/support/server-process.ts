@@ -22,6 +22,8 @@ export interface ServerProcessOptions {
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=...']. */
   nodeFlags?: string[];
   logLevel?: string;
+  /** A fixed port, e.g. to restart a server where its trainings expect it (default: a free one). */
+  port?: number;
 }
 
 export interface ServerProcess {
@@ -54,7 +56,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const logFile = join(options.dir, `server-${port}.log`);
   const logStream = createWriteStream(logFile);
   const entry = options.entry ?? { source: true };
