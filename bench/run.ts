@@ -25,9 +25,10 @@ import { buildServer, startServer, type ServerEntry, type ServerProcess } from '
 import { trackingRows } from './tracking.js';
 import { artifactRows } from './artifacts.js';
 import { dockerRows } from './docker.js';
+import { uiRows } from './ui.js';
 
 /** Every figure, in the order they run. Later areas (trainings, pipelines, artifacts, UI) add their rows here. */
-const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows, ...dockerRows];
+const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows, ...uiRows, ...dockerRows];
 
 const RESULTS_DIR = resolve('bench-results');
 

@@ -148,7 +148,7 @@ describe('web UI: experiments, the runs table and comparing runs', () => {
     }
     await open(`/experiments/${many}?sort=name&dir=asc`);
     await page.getByRole('gridcell', { name: 'r-000', exact: true }).waitFor();
-    expect(await page.getByTestId('runs-count').innerText()).toContain('200 runs loaded, more below');
+    expect(await page.getByTestId('runs-count').innerText()).toContain('100 runs loaded, more below');
     const grid = page.getByRole('grid', { name: 'Runs' });
     for (let i = 0; i < 10; i++) {
       await grid.evaluate((el) => (el.scrollTop = el.scrollHeight));

@@ -8,7 +8,7 @@ import type { Run } from '../../../src/tracking/entities.js';
 import { api } from './client.js';
 import { isInputError } from './errors.js';
 
-export const FIRST_PAGE = 200;
+export const FIRST_PAGE = 100;
 const NEXT_PAGE = 1000;
 const POLL_MS = 5000;
 const MAX_POLL_MS = 60_000;

@@ -3,7 +3,7 @@
  * fifty. Keyboard: the grid takes focus; arrows, Page Up/Down, Home/End move the active row,
  * Space toggles it, Enter opens it.
  */
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 
 export interface VColumn<R> {
   id: string;
@@ -62,7 +62,8 @@ export function VirtualTable<R>(props: VirtualTableProps<R>) {
   useEffect(() => {
     if (rows.length > 0 && last >= rows.length - 3 * OVERSCAN) onNearEnd?.();
   }, [last, rows.length, onNearEnd]);
-  useEffect(() => {
+  // A layout effect: it runs as soon as the rows are in the DOM, in the task that paints them.
+  useLayoutEffect(() => {
     if (rows.length > 0) onRendered?.(last - first);
   }, [rows.length > 0]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -102,24 +103,19 @@ export function VirtualTable<R>(props: VirtualTableProps<R>) {
   const visible: ReactNode[] = [];
   for (let i = first; i < last; i++) {
     const row = rows[i]!;
-    const selected = props.isSelected?.(row) ?? false;
     visible.push(
-      <div
+      <VirtualRow
         key={rowKey(row)}
         id={idOf(i)}
-        role="row"
-        aria-rowindex={i + 2}
-        aria-selected={selected}
-        className={`vrow${selected ? ' selected' : ''}${i === active ? ' active' : ''}`}
-        style={{ transform: `translateY(${i * rowHeight}px)`, height: rowHeight, width }}
-        onClick={() => setActive(i)}
-      >
-        {columns.map((c) => (
-          <div key={c.id} role="gridcell" className={`vcell${c.align === 'right' ? ' num' : ''}`} style={{ width: c.width }}>
-            {c.render(row, i)}
-          </div>
-        ))}
-      </div>,
+        row={row}
+        index={i}
+        columns={columns}
+        selected={props.isSelected?.(row) ?? false}
+        active={i === active}
+        height={rowHeight}
+        width={width}
+        onActivate={setActive}
+      />,
     );
   }
 
@@ -132,7 +128,7 @@ export function VirtualTable<R>(props: VirtualTableProps<R>) {
       aria-rowcount={rows.length + 1}
       aria-activedescendant={rows.length ? idOf(Math.min(active, rows.length - 1)) : undefined}
       tabIndex={0}
-      style={{ height: props.height ?? '70vh' }}
+      style={{ height: props.height ?? '70vh', ['--row-height' as string]: `${rowHeight}px` }}
       onScroll={onScroll}
       onKeyDown={onKeyDown}
       data-testid="runs-grid"
@@ -167,3 +163,36 @@ export function VirtualTable<R>(props: VirtualTableProps<R>) {
     </div>
   );
 }
+
+interface RowProps<R> {
+  id: string;
+  row: R;
+  index: number;
+  columns: VColumn<R>[];
+  selected: boolean;
+  active: boolean;
+  height: number;
+  width: number;
+  onActivate(index: number): void;
+}
+
+// Rows already in view are not rendered again while scrolling: only the ones coming into view are.
+const VirtualRow = memo(function VirtualRow<R>({ id, row, index, columns, selected, active, height, width, onActivate }: RowProps<R>) {
+  return (
+    <div
+      id={id}
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      className={`vrow${selected ? ' selected' : ''}${active ? ' active' : ''}`}
+      style={{ transform: `translateY(${index * height}px)`, height, width }}
+      onClick={() => onActivate(index)}
+    >
+      {columns.map((c) => (
+        <div key={c.id} role="gridcell" className={`vcell${c.align === 'right' ? ' num' : ''}`} style={{ width: c.width }}>
+          {c.render(row, index)}
+        </div>
+      ))}
+    </div>
+  );
+}) as <R>(props: RowProps<R>) => ReactNode;

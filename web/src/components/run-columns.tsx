@@ -59,7 +59,7 @@ const ATTRIBUTE_COLUMNS: RunColumn[] = [
     ),
   },
   { id: 'status', label: 'Status', width: 100, orderField: 'attributes.status', render: (r) => <StatusBadge status={r.run.info.status} /> },
-  { id: 'start', label: 'Started', width: 160, orderField: 'attributes.start_time', render: (r) => formatTime(r.run.info.start_time) },
+  { id: 'start', label: 'Started', width: 175, orderField: 'attributes.start_time', render: (r) => formatTime(r.run.info.start_time) },
   {
     id: 'duration',
     label: 'Duration',
