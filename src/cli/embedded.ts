@@ -127,7 +127,8 @@ export class EmbeddedApi implements TrainyardApi {
     }
   }
 
-  private ensureRunning(): Promise<void> {
+  /** Serves the tracking API on a loopback port and starts background work, once: whatever runs something (a training, a pipeline) calls it first. */
+  ensureRunning(): Promise<void> {
     this.running ??= (async () => {
       // Loaded only here: commands that just read the store start faster without the HTTP stack.
       const { buildApp } = await import('../server/app.js');

@@ -4,6 +4,8 @@ import { registerConnectionCommand } from './commands/connection.js';
 import { registerDbCommand } from './commands/db.js';
 import { registerImageCommand } from './commands/image.js';
 import { registerLocalCommand } from './commands/local.js';
+import { registerPipelineCommand } from './commands/pipeline.js';
+import { registerScheduleCommand } from './commands/schedule.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTrainCommand } from './commands/train.js';
 import { reportOf } from './errors.js';
@@ -27,6 +29,8 @@ registerDbCommand(program);
 registerTrainCommand(program);
 registerConnectionCommand(program);
 registerLocalCommand(program);
+registerPipelineCommand(program);
+registerScheduleCommand(program);
 registerImageCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

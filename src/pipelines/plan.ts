@@ -86,7 +86,7 @@ export async function planRun(
       if (forced) reason = 'forced';
       else if (!task.cache) reason = 'cache: false';
       else if (entry) reason = 'its cached outputs were removed from the artifact store';
-      else if (!latest) reason = 'never ran: no cached result';
+      else if (!latest) reason = 'no cached result yet';
       else reason = `not in the cache: ${changed.length ? `${changed.join(', ')} changed` : 'no result for this key'}`;
       planned.push({ name: task.name, action: 'run', reason, changed, cacheKey: key.key });
     }
