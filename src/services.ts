@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import { openArtifactStore } from './artifacts/open.js';
 import type { ArtifactStore } from './artifacts/store.js';
 import { dockerExecutorFor } from './executors/docker/index.js';
-import { createDispatcher, type Dispatcher } from './jobs/index.js';
+import { createDispatcher, isTerminal, type Dispatcher } from './jobs/index.js';
 import { openStore, type Store } from './store/open.js';
 import { createTracking, type Tracking } from './tracking/index.js';
 import { SecretBox } from './trainings/connections/sealed.js';
@@ -50,7 +50,13 @@ export async function openServices(config: Config, hooks: ServiceHooks = {}): Pr
     const tracking = await createTracking(store);
     const connections = new ConnectionService(store.db, box);
     const snapshots = new SourceSnapshots(config.home);
-    const dispatcher = await createDispatcher(config, store.db, { executors: [dockerExecutorFor(config)] });
+    const docker = dockerExecutorFor(config);
+    const dispatcher = await createDispatcher(config, store.db, { executors: [docker] });
+    // Containers of jobs that ended while no server was there to remove them go once Docker is used.
+    docker.sweepOnFirstUse(async (id) => {
+      const job = await dispatcher.queue.get(id);
+      return job !== undefined && isTerminal(job.state);
+    });
     let serverUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
     const trainings = new TrainingService({
       tracking,

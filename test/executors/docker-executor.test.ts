@@ -159,6 +159,26 @@ describe('Docker executor', () => {
     expect(await new DockerExecutor().recover(j)).toBeNull();
   });
 
+  it('sweep removes the containers of jobs the queue says are over, and no others', async () => {
+    const over = job('exit 0');
+    const failed = job('exit 1');
+    const unknown = job('exit 0');
+    const handles = [];
+    for (const j of [over, failed, unknown]) {
+      const h = await executor.start(j);
+      await executor.wait(h);
+      handles.push(h);
+    }
+    const ended = async (id: string) => id === over.id || id === failed.id;
+    const removed = await new DockerExecutor({ keepFailed: true }).sweep(ended);
+    expect(removed).toEqual([`trainyard-${over.id}`]);
+    expect(await containersOfJob(failed.id)).toHaveLength(1);
+    expect(await containersOfJob(unknown.id)).toHaveLength(1);
+    expect(await new DockerExecutor().sweep(ended)).toEqual([`trainyard-${failed.id}`]);
+    expect(await containersOfJob(unknown.id)).toHaveLength(1);
+    await executor.cleanup(handles[2]!, false);
+  });
+
   it('bridge networking points a loopback tracking URI at the host gateway', async () => {
     const bridged = new DockerExecutor({ network: 'bridge' });
     const j = job('echo "$MLFLOW_TRACKING_URI"; getent hosts host.docker.internal | wc -l', { env: { MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' } });

@@ -67,6 +67,7 @@ export class DockerExecutor implements Executor {
   private readonly defaultImage: string | undefined;
   private readonly pollMs: number;
   private readonly followers = new Map<string, Follower>();
+  private sweepEnded: ((jobId: string) => Promise<boolean>) | undefined;
 
   constructor(options: DockerExecutorOptions = {}) {
     this.name = options.name ?? 'docker';
@@ -80,6 +81,7 @@ export class DockerExecutor implements Executor {
   }
 
   async start(job: ExecJob): Promise<ExecHandle> {
+    this.firstUse();
     const log = new LogFile(job.logPath);
     try {
       const image = await this.images.resolve(imageSourceOf(job, this.defaultImage), log);
@@ -107,6 +109,7 @@ export class DockerExecutor implements Executor {
 
   /** Finds the container of a job whose handle was never recorded, by its label. */
   async recover(job: ExecJob): Promise<ExecHandle | null> {
+    this.firstUse();
     const found = await this.byLabel(job.id);
     if (!found) return null;
     // Created but never started: the server stopped in between; starting it now loses nothing.
@@ -123,6 +126,7 @@ export class DockerExecutor implements Executor {
   }
 
   async wait(handle: ExecHandle, signal?: AbortSignal): Promise<ExitInfo> {
+    this.firstUse();
     const ref = toRef(handle);
     const container = (await this.client.api()).getContainer(ref.containerId);
     const follower = this.follow(ref, container);
@@ -168,6 +172,38 @@ export class DockerExecutor implements Executor {
       }
     }
     await rm(logMarkerOf(ref.logPath), { force: true });
+  }
+
+  /** Runs sweep(ended) in the background once this executor is first used, not at server start. */
+  sweepOnFirstUse(ended: (jobId: string) => Promise<boolean>): void {
+    this.sweepEnded = ended;
+  }
+
+  /**
+   * Removes the containers of jobs that are over (the server stopped between recording a job's
+   * end and removing its container), keeping failed ones when keepFailed says so. `ended` answers
+   * from the job queue: containers of jobs it does not know (another installation's) stay.
+   */
+  async sweep(ended: (jobId: string) => Promise<boolean>): Promise<string[]> {
+    const api = await this.client.api();
+    const removed: string[] = [];
+    for (const c of await api.listContainers({ all: true, filters: { label: [LABEL_JOB] } })) {
+      const jobId = c.Labels[LABEL_JOB];
+      if (jobId === undefined || !(await ended(jobId))) continue;
+      const ref = { containerId: c.Id, name: c.Names[0]?.replace(/^\//, '') ?? c.Id, logPath: '', memoryBytes: 0 };
+      const state = (await this.inspect(ref))?.State;
+      if (!state || (this.keepFailed && !state.Running && (state.ExitCode !== 0 || state.OOMKilled))) continue;
+      await api.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+      removed.push(ref.name);
+    }
+    return removed;
+  }
+
+  private firstUse(): void {
+    const ended = this.sweepEnded;
+    if (ended === undefined) return;
+    this.sweepEnded = undefined;
+    void this.sweep(ended).catch(() => undefined);
   }
 
   /** One copier of a container's output per container, shared by its waiters. */
