@@ -63,7 +63,8 @@ describe('Docker executor images', () => {
       Dockerfile: `FROM ${TEST_IMAGE}\nCOPY app/ /opt/app/\nRUN cat /opt/app/version.txt\n`,
       'app/version.txt': 'v1\n',
       'app/secret.txt': 'ignored\n',
-      '.dockerignore': 'app/secret.txt\n',
+      // Ignoring the Dockerfile itself is common: the daemon still gets it, as with `docker build`.
+      '.dockerignore': 'app/secret.txt\nDockerfile\n.dockerignore\n',
       'notes.md': 'not copied\n',
     });
     const source = { kind: 'dockerfile' as const, context, dockerfile: 'Dockerfile' };

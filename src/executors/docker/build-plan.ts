@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { invalid } from '../../errors.js';
-import { contextFiles, fileDigest, generatedFile, selectFiles, type ContextFile } from './context.js';
+import { contextEntry, contextFiles, fileDigest, generatedFile, selectFiles, type ContextFile } from './context.js';
 import { dockerfileInputs } from './dockerfile.js';
 import { BUILD_REPOSITORY, type ImageSource } from './image-source.js';
 import { cleanContextPath } from './patterns.js';
@@ -56,7 +56,7 @@ async function dockerfilePlan(source: Extract<ImageSource, { kind: 'dockerfile' 
   const all = await contextFiles(source.context, source.skipNames);
   // ONBUILD triggers of a base image may copy anything, as may a source that holds a variable.
   const copied = inputs.wholeContext || onBuild ? all : selectFiles(all, inputs.sources);
-  const extras = all.filter((f) => f.path === name || f.path === '.dockerignore');
+  const extras = (await Promise.all([name, '.dockerignore'].map((p) => contextEntry(source.context, p)))).filter((f) => f !== undefined);
   const files = unique([...extras, ...copied]);
   const hash = await contentHash({ dockerfile: text, bases, files: copied, urls: inputs.urls });
   return { hash, tag: `${BUILD_REPOSITORY}:${hash}`, dockerfile: name, files, bases };

@@ -56,6 +56,15 @@ export async function contextFiles(dir: string, skipNames: readonly string[] = [
   return out;
 }
 
+/** One file of the context, read whatever `.dockerignore` says (the daemon always gets the Dockerfile); undefined when missing. */
+export async function contextEntry(dir: string, path: string): Promise<ContextFile | undefined> {
+  const abs = join(dir, path);
+  const st = await lstat(abs).catch(() => undefined);
+  if (st?.isSymbolicLink()) return { path, abs, kind: 'symlink', mode: st.mode & 0o7777, size: 0, mtime: st.mtime, linkname: await readlink(abs) };
+  if (st?.isFile()) return { path, abs, kind: 'file', mode: st.mode & 0o7777, size: st.size, mtime: st.mtime };
+  return undefined;
+}
+
 /** The files a set of COPY/ADD sources brings in ('' or '.' = everything). */
 export function selectFiles(files: ContextFile[], sources: string[]): ContextFile[] {
   const matchers = sources.map(sourceMatcher);
