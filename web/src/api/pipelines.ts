@@ -1,38 +1,31 @@
 /**
- * Pipelines and schedules under /api/v1. Until the server offers them these calls answer 404
- * ENDPOINT_NOT_FOUND and the pages say so.
+ * Pipeline runs and schedules from /api/v1 (their shapes are the server's views). A server without
+ * them answers 404 ENDPOINT_NOT_FOUND and the pages say so.
  */
+import { V1 } from '../../../src/clients/v1.js';
+import type { ScheduleView } from '../../../src/pipelines/schedules/service.js';
 import type { PipelineRunView } from '../../../src/pipelines/view.js';
 import { api } from './client.js';
 
-export type PipelineRun = PipelineRunView;
+export type { PipelineRunView, ScheduleView };
 
-export interface Schedule {
-  id: string;
-  cron?: string;
-  timezone?: string;
-  target?: unknown;
-  overlap?: string;
-  nextFireAt?: number | null;
-  lastFireAt?: number | null;
-  [k: string]: unknown;
+export async function listPipelineRuns(): Promise<PipelineRunView[]> {
+  return (await api.http.get<{ pipelineRuns: PipelineRunView[] }>(`${V1}/pipelines`)).pipelineRuns;
 }
 
-/** The list in an answer: a bare array, or the first array-valued field of an object. */
-function listIn<T>(body: unknown): T[] {
-  if (Array.isArray(body)) return body as T[];
-  if (body && typeof body === 'object') for (const v of Object.values(body)) if (Array.isArray(v)) return v as T[];
-  return [];
+export function getPipelineRun(id: string): Promise<PipelineRunView> {
+  return api.http.get<PipelineRunView>(`${V1}/pipelines/${encodeURIComponent(id)}`);
 }
 
-export async function listPipelineRuns(): Promise<PipelineRun[]> {
-  return listIn<PipelineRun>(await api.http.get<unknown>('/api/v1/pipelines'));
+export async function listSchedules(): Promise<ScheduleView[]> {
+  return (await api.http.get<{ schedules: ScheduleView[] }>(`${V1}/schedules`)).schedules;
 }
 
-export async function getPipelineRun(id: string): Promise<PipelineRun> {
-  return api.http.get<PipelineRun>(`/api/v1/pipelines/${encodeURIComponent(id)}`);
-}
-
-export async function listSchedules(): Promise<Schedule[]> {
-  return listIn<Schedule>(await api.http.get<unknown>('/api/v1/schedules'));
+/** What a schedule starts, in a few words. */
+export function targetOf(s: ScheduleView): string {
+  const t = s.spec.target;
+  const name = (m: Record<string, unknown>) => String(m.id ?? (m as { name?: unknown }).name ?? '?');
+  if (t.kind === 'training') return `training ${name(t.manifest)}`;
+  const params = Object.entries(t.params).map(([k, v]) => `${k}=${v}`).join(' ');
+  return `pipeline ${name(t.manifest)}${params ? ` (${params})` : ''}`;
 }

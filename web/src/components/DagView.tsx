@@ -32,13 +32,18 @@ export function DagView({ tasks }: { tasks: DagTask[] }) {
   const height = y(rows) - GAP_Y + 10;
   return (
     <svg width={width} height={height} role="group" aria-label="Pipeline graph" data-testid="dag" style={{ maxWidth: '100%', overflow: 'visible' }}>
+      <defs>
+        <marker id="dag-arrow" viewBox="0 0 8 8" refX={8} refY={4} markerWidth={8} markerHeight={8} orient="auto">
+          <path d="M0,0 L8,4 L0,8 z" fill="var(--muted)" />
+        </marker>
+      </defs>
       {tasks.flatMap((t) =>
         t.needs.map((n) => {
           const from = placed.get(n);
           const to = placed.get(t.name)!;
           if (!from) return null;
           const [x1, y1, x2, y2] = [x(from.column) + W, y(from.row) + H / 2, x(to.column), y(to.row) + H / 2];
-          return <path key={`${n}->${t.name}`} d={`M${x1},${y1} C${x1 + GAP_X / 2},${y1} ${x2 - GAP_X / 2},${y2} ${x2},${y2}`} fill="none" stroke="var(--border)" strokeWidth={2} />;
+          return <path key={`${n}->${t.name}`} d={`M${x1},${y1} C${x1 + GAP_X / 2},${y1} ${x2 - GAP_X / 2},${y2} ${x2},${y2}`} fill="none" stroke="var(--muted)" strokeWidth={1.5} markerEnd="url(#dag-arrow)" />;
         }),
       )}
       {tasks.map((t) => {

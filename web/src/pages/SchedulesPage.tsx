@@ -1,8 +1,9 @@
 import { isMissingApi } from '../api/errors.js';
-import { listSchedules } from '../api/pipelines.js';
+import { listSchedules, targetOf } from '../api/pipelines.js';
 import { useResource } from '../api/use-resource.js';
 import { ErrorMessage, Loading, Unavailable } from '../components/ErrorMessage.js';
 import { formatTime } from '../format.js';
+import { Link } from '../router.js';
 
 export function SchedulesPage() {
   const res = useResource(listSchedules, [], { every: 30_000 });
@@ -22,6 +23,7 @@ export function SchedulesPage() {
               <th>ID</th>
               <th>Cron</th>
               <th>Time zone</th>
+              <th>Target</th>
               <th>Overlap</th>
               <th>Next firing</th>
               <th>Last firing</th>
@@ -31,16 +33,35 @@ export function SchedulesPage() {
             {res.data.map((s) => (
               <tr key={s.id}>
                 <td className="mono">{s.id}</td>
-                <td className="mono">{s.cron ?? ''}</td>
-                <td>{s.timezone ?? ''}</td>
-                <td>{s.overlap ?? ''}</td>
-                <td>{formatTime(s.nextFireAt)}</td>
-                <td>{formatTime(s.lastFireAt)}</td>
+                <td className="mono">{s.spec.cron}</td>
+                <td>{s.spec.timezone}</td>
+                <td>{targetOf(s)}</td>
+                <td>
+                  {s.spec.overlap}
+                  {s.status.queued > 0 ? ` (${s.status.queued} queued)` : ''}
+                </td>
+                <td>{formatTime(s.status.nextFireAt)}</td>
+                <td>
+                  {formatTime(s.status.lastFireAt)}
+                  {s.status.lastTarget ? <LastTarget target={s.status.lastTarget} kind={s.spec.target.kind} /> : null}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+    </>
+  );
+}
+
+/** Where the last firing went: its pipeline run, or its training. */
+function LastTarget({ target, kind }: { target: string; kind: 'pipeline' | 'training' }) {
+  // A training firing reads `<training id>#<generation>`.
+  const id = kind === 'training' ? target.replace(/#\d+$/, '') : target;
+  return (
+    <>
+      {' → '}
+      <Link to={`/${kind === 'training' ? 'trainings' : 'pipelines'}/${encodeURIComponent(id)}`}>{target}</Link>
     </>
   );
 }
