@@ -90,6 +90,12 @@ describe('the server serves the web UI', () => {
     expect(artifact.statusCode).toBe(400);
     expect(artifact.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' });
     expect((await app.inject({ method: 'POST', url: '/experiments/1' })).statusCode).toBe(404);
+    // The API docs keep their own pages.
+    const docs = await app.inject({ url: '/docs/', headers: HTML });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).toContain('swagger');
+    expect(docs.body).not.toContain('<div id="root">');
+    expect((await app.inject({ url: '/api/v1/openapi.json' })).json()).toHaveProperty('openapi');
   });
 
   it('never serves files outside its folder', async () => {
