@@ -10,6 +10,8 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     chunkSizeWarningLimit: 600,
+    // On a busy machine the bundler's timing report says nothing about the UI; keep build logs quiet.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   server: {
     // `npx vite web` during development: the API comes from a running `trainyard server`.
