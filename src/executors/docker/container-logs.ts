@@ -78,6 +78,8 @@ export async function followContainerLogs(container: Docker.Container, logPath: 
     const stream = (await container.logs({ ...options(), follow: true })) as NodeJS.ReadableStream & { destroy(): void };
     const onAbort = () => stream.destroy();
     signal.addEventListener('abort', onAbort, { once: true });
+    // Aborted while the daemon was answering: the listener above will never fire.
+    if (signal.aborted) onAbort();
     try {
       const reader = new FrameReader();
       for await (const chunk of stream) await copy(reader.push(chunk as Buffer));
