@@ -26,9 +26,10 @@ import { trackingRows } from './tracking.js';
 import { artifactRows } from './artifacts.js';
 import { dockerRows } from './docker.js';
 import { uiRows } from './ui.js';
+import { pipelineRows } from './pipelines.js';
 
 /** Every figure, in the order they run. Later areas (trainings, pipelines, artifacts, UI) add their rows here. */
-const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows, ...uiRows, ...dockerRows];
+const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows, ...uiRows, ...dockerRows, ...pipelineRows];
 
 const RESULTS_DIR = resolve('bench-results');
 

@@ -23,6 +23,8 @@ export interface FollowOptions {
   pollMs?: number;
   /** Ends the iteration early, without error. */
   signal?: AbortSignal;
+  /** Settles when the writer is done: cuts a poll pause short, so the last bytes are read at once. */
+  wake?: Promise<unknown>;
   chunkBytes?: number;
 }
 
@@ -52,7 +54,13 @@ export async function* followFile(path: string, options: FollowOptions): AsyncGe
       if (done) return;
       if (!readAny) {
         try {
-          await sleep(pollMs, undefined, { signal: options.signal });
+          const pause = sleep(pollMs, undefined, { signal: options.signal });
+          if (options.wake) {
+            pause.catch(() => undefined); // an abort after the wake-up must not go unhandled
+            await Promise.race([pause, options.wake]);
+          } else {
+            await pause;
+          }
         } catch {
           return;
         }

@@ -30,6 +30,9 @@ export class JobWatch {
   private stopReason: StopReason | null = null;
   private stopping: Promise<void> | undefined;
   private exited = false;
+  /** Settles when the executor reported the end, so the log tail reads the last lines without waiting for its next poll. */
+  private readonly ended: Promise<void>;
+  private markEnded!: () => void;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -37,6 +40,7 @@ export class JobWatch {
     readonly job: JobRecord & { handle: ExecHandle },
     private readonly executor: Executor,
   ) {
+    this.ended = new Promise((resolve) => (this.markEnded = resolve));
     this.armTimeout();
     this.done = this.run();
   }
@@ -72,6 +76,7 @@ export class JobWatch {
       exit = { exitCode: null, reason: 'lost', message: `could not follow the job: ${(err as Error).message}` };
     }
     this.exited = true;
+    this.markEnded();
     clearTimeout(this.timer);
     await this.stopping;
     await tail;
@@ -138,7 +143,7 @@ export class JobWatch {
       saveLogOffset(spec, splitter.consumed);
     };
     try {
-      const chunks = followFile(logPath, { offset: start, until: () => this.exited, signal: this.abort.signal, pollMs: this.ctx.tailPollMs });
+      const chunks = followFile(logPath, { offset: start, until: () => this.exited, signal: this.abort.signal, pollMs: this.ctx.tailPollMs, wake: this.ended });
       for await (const chunk of chunks) await deliver(splitter.push(chunk.data));
       if (!this.abort.signal.aborted) await deliver(splitter.flush());
     } catch (err) {

@@ -77,11 +77,11 @@ export interface CacheEntry {
   createdAt: number;
 }
 
-export function decodeRun(r: Selectable<PipelineRunsTable>): PipelineRunRecord {
+export function decodeRun(r: Selectable<PipelineRunsTable>, parseSpec: (text: string) => PipelineSpec = (t) => JSON.parse(t) as PipelineSpec): PipelineRunRecord {
   return {
     id: r.id,
     name: r.name,
-    spec: JSON.parse(r.spec) as PipelineSpec,
+    spec: parseSpec(r.spec),
     params: JSON.parse(r.params) as Record<string, ParamValue>,
     force: JSON.parse(r.force) as string[],
     state: r.state as PipelineRunState,

@@ -3,8 +3,11 @@
  * conditional updates naming the states they leave, so a late or repeated event never moves a
  * task backwards; a run is driven by the one runner holding its lease (runner + heartbeat).
  */
+import type { Selectable } from 'kysely';
 import { notFound } from '../errors.js';
 import type { Db } from '../store/open.js';
+import type { PipelineRunsTable } from '../store/schema.js';
+import type { PipelineSpec } from './spec/types.js';
 import {
   decodeCache,
   decodeRun,
@@ -38,8 +41,25 @@ export interface NewRun {
   now: number;
 }
 
+/** Decoded specs kept: a run's spec never changes, and a 100-task spec is worth not parsing at every read. */
+const SPEC_CACHE_SIZE = 64;
+
 export class PipelineRepository {
+  private readonly specs = new Map<string, PipelineSpec>();
+
   constructor(readonly db: Db) {}
+
+  private decode(row: Selectable<PipelineRunsTable>): PipelineRunRecord {
+    return decodeRun(row, (text) => {
+      let spec = this.specs.get(text);
+      if (!spec) {
+        if (this.specs.size >= SPEC_CACHE_SIZE) this.specs.delete(this.specs.keys().next().value!);
+        spec = JSON.parse(text) as PipelineSpec;
+        this.specs.set(text, spec);
+      }
+      return spec; // shared: nothing writes to a decoded spec
+    });
+  }
 
   /** The run and all its tasks (pending), in one transaction, held by `runner`. */
   async create(run: NewRun): Promise<PipelineRunRecord> {
@@ -94,7 +114,7 @@ export class PipelineRepository {
 
   async get(id: string): Promise<PipelineRunRecord | undefined> {
     const row = await this.db.selectFrom('pipeline_runs').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? decodeRun(row) : undefined;
+    return row ? this.decode(row) : undefined;
   }
 
   async require(id: string): Promise<PipelineRunRecord> {
@@ -111,7 +131,7 @@ export class PipelineRepository {
     if (filter.scheduleId !== undefined) q = q.where('schedule_id', '=', filter.scheduleId);
     if (filter.before !== undefined) q = q.where('created_at', '<', filter.before);
     const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
-    return rows.map(decodeRun);
+    return rows.map((r) => this.decode(r));
   }
 
   async tasks(runId: string): Promise<TaskRecord[]> {

@@ -58,7 +58,7 @@ async function outputsPresent(ctx: RunContext, entry: CacheEntry): Promise<boole
 async function takeHit(ctx: RunContext, name: string, key: TaskKey, entry: CacheEntry): Promise<void> {
   const cachedFrom = { runId: entry.runId, pipelineRunId: entry.pipelineRunId };
   const runId = await createTaskRun(ctx.deps, {
-    parentRunId: ctx.parent.runId,
+    parent: ctx.parent,
     pipelineRun: ctx.run,
     task: name,
     params: ctx.rendered.get(name)!.paramValues,
@@ -167,7 +167,7 @@ async function launchJob(ctx: RunContext, name: string, key: TaskKey, cache: 'mi
 export async function ensureTaskRun(ctx: RunContext, name: string, rec: TaskRecord, key: TaskKey, cache: 'miss' | 'off' | 'forced'): Promise<string> {
   if (rec.runId) return rec.runId;
   const runId = await createTaskRun(ctx.deps, {
-    parentRunId: ctx.parent.runId,
+    parent: ctx.parent,
     pipelineRun: ctx.run,
     task: name,
     params: ctx.rendered.get(name)!.paramValues,

@@ -52,7 +52,7 @@ export async function createParentRun(deps: TrackingDeps, run: PipelineRunRecord
 }
 
 export interface TaskRunInput {
-  parentRunId: string;
+  parent: { runId: string; experimentId: string };
   pipelineRun: PipelineRunRecord;
   task: string;
   params: Record<string, string>;
@@ -63,9 +63,8 @@ export interface TaskRunInput {
 }
 
 export async function createTaskRun(deps: TrackingDeps, t: TaskRunInput): Promise<string> {
-  const parent = (await deps.tracking.runs.get(t.parentRunId)).info;
   const tags = [
-    { key: TAGS.parent, value: t.parentRunId },
+    { key: TAGS.parent, value: t.parent.runId },
     { key: TAGS.pipeline, value: t.pipelineRun.name },
     { key: TAGS.pipelineRun, value: t.pipelineRun.id },
     { key: TAGS.task, value: t.task },
@@ -78,7 +77,7 @@ export async function createTaskRun(deps: TrackingDeps, t: TaskRunInput): Promis
     if (t.cachedFrom.runId) tags.push({ key: TAGS.cacheSourceRun, value: t.cachedFrom.runId });
     tags.push({ key: TAGS.cacheSourcePipelineRun, value: t.cachedFrom.pipelineRunId });
   }
-  const run = await deps.tracking.runs.create({ experimentId: parent.experiment_id, runName: t.task, userId: 'trainyard', tags });
+  const run = await deps.tracking.runs.create({ experimentId: t.parent.experimentId, runName: t.task, userId: 'trainyard', tags });
   await logParams(deps.tracking, run.info.run_id, t.params);
   if (t.finished) await endTrackingRun(deps.tracking, run.info.run_id, 'FINISHED');
   return run.info.run_id;
