@@ -4,6 +4,7 @@
  * Space toggles it, Enter opens it.
  */
 import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { flushSync } from 'react-dom';
 
 export interface VColumn<R> {
   id: string;
@@ -68,11 +69,13 @@ export function VirtualTable<R>(props: VirtualTableProps<R>) {
   }, [rows.length > 0]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const onScroll = () => {
-    // One state update per frame, however many scroll events arrive.
+    // One update per frame, however many scroll events arrive, committed before that frame paints
+    // so rows coming into view are never a frame late.
     if (frame.current) return;
     frame.current = requestAnimationFrame(() => {
       frame.current = 0;
-      if (scroller.current) setScrollTop(scroller.current.scrollTop);
+      const el = scroller.current;
+      if (el) flushSync(() => setScrollTop(el.scrollTop));
     });
   };
   useEffect(() => () => cancelAnimationFrame(frame.current), []);

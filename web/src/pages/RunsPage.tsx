@@ -24,20 +24,22 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
   const lastToggled = useRef<number | undefined>(undefined);
 
   const experiment = useResource(() => api.tracking.getExperiment(experimentId), [experimentId]);
-  const sortColumn = sortId === 'start' ? attributeColumns()[2] : (attributeColumns().find((c) => c.id === sortId) ?? valueColumn(sortId));
+  const sortColumn = attributeColumns().find((c) => c.id === sortId) ?? valueColumn(sortId);
   const orderBy = sortColumn?.orderField ? [`${sortColumn.orderField} ${ascending ? 'ASC' : 'DESC'}`] : [];
   const pages = useRunPages(experimentId, filter, orderBy);
 
   const keys = useMemo(() => availableKeys(pages.runs), [pages.runs]);
   const chosen = query.has('cols') ? (query.get('cols') ?? '').split(',').filter(Boolean) : defaultColumns(keys);
 
+  const runsRef = useRef(pages.runs);
+  runsRef.current = pages.runs;
   const setSelected = (ids: Set<string>) => setQuery({ sel: [...ids].join(',') });
   const toggle = (run: Run, index: number, range: boolean) => {
     const next = new Set(selected);
     const on = !next.has(run.info.run_id);
     if (range && lastToggled.current !== undefined) {
       const [a, b] = [Math.min(lastToggled.current, index), Math.max(lastToggled.current, index)];
-      for (const r of pages.runs.slice(a, b + 1)) on ? next.add(r.info.run_id) : next.delete(r.info.run_id);
+      for (const r of runsRef.current.slice(a, b + 1)) on ? next.add(r.info.run_id) : next.delete(r.info.run_id);
     } else on ? next.add(run.info.run_id) : next.delete(run.info.run_id);
     lastToggled.current = index;
     setSelected(next);
@@ -62,7 +64,8 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
     const fromRun = (c: RunColumn): VColumn<Run> => ({ ...c, sortable: c.orderField !== undefined, render: (run) => c.render(runRow(run)) });
     const dynamic = chosen.map(valueColumn).filter((c): c is RunColumn => c !== undefined);
     return [check, ...attributeColumns().map(fromRun), ...dynamic.map(fromRun)];
-  }, [chosen.join(','), selected, pages.runs]); // eslint-disable-line react-hooks/exhaustive-deps
+    // Not on the runs: a page arriving must not redraw the rows already in view.
+  }, [chosen.join(','), selected]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const onSort = (id: string) => {
     const asc = sortId === id ? !ascending : id === 'name';
