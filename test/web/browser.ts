@@ -16,6 +16,8 @@ export const CHROMIUM_FLAGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  // CI containers often give /dev/shm only 64 MB, which is not enough for Chromium's renderers.
+  '--disable-dev-shm-usage',
 ];
 
 export interface Browser {
