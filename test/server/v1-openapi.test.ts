@@ -108,6 +108,16 @@ describe('the /api/v1 OpenAPI document and /docs', () => {
         'DELETE /api/v1/connections/{id}',
         'GET /api/v1/connections/{id}/decrypted',
         'POST /api/v1/sources',
+        'POST /api/v1/pipelines',
+        'POST /api/v1/pipelines/plan',
+        'GET /api/v1/pipelines',
+        'GET /api/v1/pipelines/{id}',
+        'POST /api/v1/pipelines/{id}/cancel',
+        'GET /api/v1/pipelines/{id}/tasks/{task}/logs',
+        'POST /api/v1/schedules',
+        'GET /api/v1/schedules',
+        'GET /api/v1/schedules/{id}',
+        'DELETE /api/v1/schedules/{id}',
       ].sort(),
     );
   });
