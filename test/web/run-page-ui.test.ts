@@ -64,9 +64,16 @@ describe('web UI: the run page, themes and error states', () => {
     expect(await page.locator('[data-testid=metric-chart] .u-legend').innerText()).toContain('accuracy (smoothed)');
   });
 
-  it('draws points logged after the page opened', async () => {
+  it('draws points logged after the page opened: new steps of a metric and new metrics', async () => {
     await open(`/runs/${seed.baseline}?tab=metrics`);
-    await page.locator('[data-testid=metric-chart][data-title=loss] canvas').waitFor();
+    const loss = page.locator('[data-testid=metric-chart][data-title=loss]');
+    await loss.locator('canvas').waitFor();
+    expect(await loss.getAttribute('data-points')).toBe('200');
+    // Only the new steps are fetched, not the whole history again.
+    const increment = page.waitForRequest((r) => r.url().includes('/get-history-bulk-interval?') && new URL(r.url()).searchParams.get('start_step') === '200', { timeout: 15_000 });
+    await seed.client.tracking.logBatch(seed.baseline, { metrics: [200, 201, 202].map((step) => ({ key: 'loss', value: 0.01, step })) });
+    await increment;
+    await expect.poll(() => loss.getAttribute('data-points'), { timeout: 15_000 }).toBe('203');
     await seed.client.tracking.logMetric(seed.baseline, 'late_metric', 3.5, { step: 1 });
     await page.getByRole('checkbox', { name: 'late_metric' }).waitFor({ timeout: 15_000 });
   });

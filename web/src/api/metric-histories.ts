@@ -1,6 +1,6 @@
 /**
- * Metric histories for charts. The run page fetches whole histories (get-history, paged) and
- * refetches a key only when the run's latest value for it changed; the compare page asks the
+ * Metric histories for charts. The run page fetches whole histories (get-history, paged) and,
+ * when the run's latest value of a key changed, only the new steps; the compare page asks the
  * server for a sample of each run (get-history-bulk-interval), which stays small for long runs.
  */
 import { useEffect, useRef, useState } from 'react';
@@ -22,6 +22,8 @@ export function useRunHistories(runId: string, keys: readonly string[], versions
   const [state, setState] = useState<Histories>({ byKey: new Map(), errors: new Map(), loading: new Set() });
   const fetched = useRef(new Map<string, string>());
   const runRef = useRef(runId);
+  const historiesRef = useRef(state.byKey);
+  historiesRef.current = state.byKey;
 
   useEffect(() => {
     if (runRef.current !== runId) {
@@ -34,11 +36,11 @@ export function useRunHistories(runId: string, keys: readonly string[], versions
       if (fetched.current.get(key) === version) continue;
       fetched.current.set(key, version);
       setState((s) => ({ ...s, loading: new Set(s.loading).add(key) }));
-      api.tracking.getMetricHistory(runId, key).then(
-        (points) => {
+      const known = historiesRef.current.get(key);
+      const load = known && known.step.length > 0 ? newPoints(runId, key, known) : fullHistory(runId, key);
+      load.then(
+        (history) => {
           if (runRef.current !== runId) return;
-          const history = historyOf(points);
-          performance.mark('ty:metric:data', { detail: { key, points: points.length } });
           setState((s) => {
             const loading = new Set(s.loading);
             loading.delete(key);
@@ -62,6 +64,37 @@ export function useRunHistories(runId: string, keys: readonly string[], versions
   }, [runId, keys.join('\n'), [...versions].join('\n')]); // eslint-disable-line react-hooks/exhaustive-deps
 
   return state;
+}
+
+async function fullHistory(runId: string, key: string): Promise<History> {
+  const points = await api.tracking.getMetricHistory(runId, key);
+  performance.mark('ty:metric:data', { detail: { key, points: points.length } });
+  return historyOf(points);
+}
+
+const BULK_MAX = 2500;
+
+/**
+ * A growing metric: only the steps after the last one known, appended. When more new steps came
+ * than one sampled answer holds, the whole history is read again instead.
+ */
+async function newPoints(runId: string, key: string, known: History): Promise<History> {
+  let last = -Infinity;
+  for (let i = 0; i < known.step.length; i++) if (known.step[i]! > last) last = known.step[i]!;
+  const points = await api.tracking.getMetricHistoryBulkInterval([runId], key, { startStep: last + 1, maxResults: BULK_MAX });
+  if (new Set(points.map((p) => p.step)).size >= BULK_MAX) return fullHistory(runId, key);
+  if (points.length === 0) return known;
+  return concat(known, historyOf(points));
+}
+
+function concat(a: History, b: History): History {
+  const join = (x: Float64Array, y: Float64Array) => {
+    const out = new Float64Array(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  };
+  return { step: join(a.step, b.step), time: join(a.time, b.time), value: join(a.value, b.value) };
 }
 
 /** Up to ~2,500 sampled steps of one metric for each of several runs (at most 100 runs). */

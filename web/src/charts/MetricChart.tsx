@@ -28,6 +28,7 @@ export function MetricChart({ title, lines, axis, smoothing, logY, height = 260,
     if (!el) return;
     const width = Math.max(280, el.clientWidth);
     const plot = plotData(lines, axis, smoothing, logY, width);
+    el.dataset.points = String(plot.points);
     const css = getComputedStyle(document.documentElement);
     const grid = css.getPropertyValue('--chart-grid').trim();
     const stroke = css.getPropertyValue('--chart-axis').trim();
