@@ -13,7 +13,7 @@
  * because that is what ships: tsx's loader alone adds some 45 MB to the server's memory.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTestDatabase, type BackendName } from '../test/support/backends.js';
@@ -103,7 +103,11 @@ async function main(): Promise<void> {
   const pg = postgresUrl();
   // The test helpers create PostgreSQL databases from this variable.
   if (pg) process.env.TRAINYARD_TEST_POSTGRES_URL = pg;
-  console.log(`Trainyard bench: node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}); budgets are for SQLite`);
+  // The load average says how much the neighbours were running: wall-clock figures move with it.
+  const load = loadavg().map((l) => l.toFixed(1));
+  console.log(
+    `Trainyard bench: node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), load average ${load.join(' ')}; budgets are for SQLite`,
+  );
   const buildDir = resolve(`.bench-build-${process.pid}`);
   const entry: ServerEntry = args.tsx ? { source: true } : buildServer(buildDir);
   const results: Result[] = [];
@@ -124,6 +128,8 @@ async function main(): Promise<void> {
   const file = writeResults(RESULTS_DIR, results, {
     node: process.version,
     cpus: cpus().length,
+    loadAverageAtStart: load,
+    loadAverageAtEnd: loadavg().map((l) => l.toFixed(1)),
     server: args.tsx ? 'tsx' : 'compiled',
     date: new Date().toISOString(),
   });
