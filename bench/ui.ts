@@ -7,6 +7,7 @@
  *   scroll: the same table scrolled to its last run, ten rows a frame (pages load on the way); the longest frame.
  */
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/web/browser.js';
@@ -160,7 +161,10 @@ async function tableScrolled(ctx: BenchContext): Promise<Measurement> {
       const slow = r.frames.filter((f) => f > 50).length;
       return {
         value: sorted[sorted.length - 1]!,
-        note: `${r.frames.length} frames over ${fmt(r.ms)} ms to row ${TABLE_RUNS.toLocaleString('en-US')}; median frame ${fmt(median(r.frames))} ms, p95 ${fmt(p95)} ms, ${slow} over 50 ms`,
+        note:
+          `${r.frames.length} frames over ${fmt(r.ms)} ms to row ${TABLE_RUNS.toLocaleString('en-US')}; median frame ${fmt(median(r.frames))} ms, p95 ${fmt(p95)} ms, ${slow} over 50 ms; ` +
+          // Frame times follow the machine's load more than anything the page does: say what it was.
+          `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
       };
     });
   });
