@@ -45,7 +45,7 @@ export function ArtifactBrowser({ runId }: { runId: string }) {
                   aria-current={e.path === file ? 'true' : undefined}
                   onClick={() => setQuery(e.is_dir ? { dir: e.path, file: undefined } : { file: e.path })}
                 >
-                  {e.is_dir ? '📁 ' : '📄 '}
+                  <FileIcon dir={e.is_dir} />
                   {name}
                   {e.is_dir ? '/' : ''}
                 </button>
@@ -59,5 +59,18 @@ export function ArtifactBrowser({ runId }: { runId: string }) {
         {file ? <ArtifactPreview runId={runId} path={file} size={selected?.file_size} /> : <p className="muted">Choose a file to preview it.</p>}
       </section>
     </div>
+  );
+}
+
+/** Drawn, not an emoji: servers and CI machines often have no emoji font. */
+function FileIcon({ dir }: { dir: boolean }) {
+  return (
+    <svg width={14} height={14} viewBox="0 0 14 14" aria-hidden="true" style={{ marginRight: 6, verticalAlign: -2 }}>
+      {dir ? (
+        <path d="M1 3.5h4l1.5 1.5H13v6.5H1z" fill="none" stroke="currentColor" strokeWidth={1.2} />
+      ) : (
+        <path d="M3 1h5l3 3v9H3zM8 1v3h3" fill="none" stroke="currentColor" strokeWidth={1.2} />
+      )}
+    </svg>
   );
 }
