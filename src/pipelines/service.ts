@@ -9,9 +9,10 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { proxyPathOf } from '../artifacts/proxy-uri.js';
 import type { ArtifactStore } from '../artifacts/store.js';
-import { invalid, notFound } from '../errors.js';
+import { invalid, notFound, ProblemList, type TrainyardError } from '../errors.js';
 import { followFile } from '../executors/log-tail.js';
-import type { Dispatcher } from '../jobs/index.js';
+import { assertWithinCapacity, type Dispatcher } from '../jobs/index.js';
+import { resourceNumbers } from '../quantity.js';
 import type { Tracking } from '../tracking/index.js';
 import type { ConnectionService } from '../trainings/connections/service.js';
 import type { TrainingService } from '../trainings/service.js';
@@ -74,6 +75,9 @@ interface Prepared {
   force: string[];
   rendered: Map<string, RenderedTask>;
 }
+
+/** Executors whose jobs use this machine's CPU, memory and GPUs. */
+const HOST_EXECUTORS: readonly string[] = ['local', 'docker'];
 
 const consoleLog: RunnerLog = { warn: (obj, msg) => console.warn(`[trainyard pipelines] ${msg}`, obj) };
 
@@ -269,6 +273,7 @@ export class PipelineService {
     const params = resolveParams(spec.params, options.params ?? {});
     const force = forcedTasks(spec, options.force ?? []);
     const rendered = renderTasks(spec, params);
+    this.checkCapacity(spec);
     const source = spec.source;
     if (source.snapshot !== undefined) {
       if (!(await this.deps.snapshots.has(source.snapshot))) {
@@ -284,6 +289,21 @@ export class PipelineService {
       );
     }
     return { spec, params, force, rendered };
+  }
+
+  /** A task asking for more than this machine has could never start: refused now, not after its upstream ran. */
+  private checkCapacity(spec: PipelineSpec): void {
+    const problems = new ProblemList();
+    for (const task of spec.tasks) {
+      if (task.run.kind === 'training' || !HOST_EXECUTORS.includes(task.executor)) continue;
+      const n = resourceNumbers(task.resources.requests);
+      try {
+        assertWithinCapacity({ millicores: n.millicores, bytes: n.bytes, gpus: n.gpus }, this.deps.dispatcher.capacity);
+      } catch (err) {
+        for (const p of (err as TrainyardError).problems ?? []) problems.add(p.field.replace(/^resources/, `tasks.${task.name}.resources`), p.message);
+      }
+    }
+    problems.throwIfAny('Invalid Pipeline manifest');
   }
 
   /** Starts a runner for a run this process holds the lease of. */

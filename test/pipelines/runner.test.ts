@@ -84,6 +84,9 @@ describe.each(BACKENDS)('pipeline runner on %s', (backend) => {
     );
     expect(refs.fields).toEqual(['tasks.b.inputs[0].output', 'tasks.b.inputs[1].from']);
     await refusal(p.submit(chain, { force: ['nope'] }));
+    const huge = await refusal(p.submit({ kind: 'Pipeline', name: 'huge', tasks: { big: { command: 'true', resources: { requests: { cpu: '4096', memory: '1Gi' }, limits: { cpu: '4096' } } } } }));
+    expect(huge.fields).toEqual(['tasks.big.resources.requests.cpu']);
+    expect(huge.message).toContain('requests 4096000m but this machine offers');
     expect((await p.list()).length).toBe(before);
   });
 

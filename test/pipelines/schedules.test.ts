@@ -13,7 +13,7 @@ import type { Services } from '../../src/services.js';
 import { openServices } from '../../src/services.js';
 import { BACKENDS, createTestDatabase } from '../support/backends.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { finished } from './support.js';
+import { finished, sourceFolder } from './support.js';
 
 async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -91,6 +91,28 @@ describe.each(BACKENDS)('schedules on %s', { timeout: 90_000 }, (backend) => {
     const done = await Promise.all(ordered.map((r) => server.services.pipelines.get(r.id)));
     // Never two at once: each run was created after the one before it had ended.
     for (let i = 1; i < done.length; i++) expect(done[i]!.createdAt).toBeGreaterThanOrEqual(done[i - 1]!.finishedAt!);
+  });
+
+  it('runs a training target again at each firing, as a new generation', async () => {
+    const dir = sourceFolder({ 'train.sh': 'echo trained\n' });
+    const training = { kind: 'ModelTraining', id: 'scheduled', spec: { model: { name: 'scheduled', version: '1' }, toolchain: 'command', command: 'sh train.sh', algorithmSource: { local: { path: '.' } } } };
+    const created = await server.services.schedules.create(schedule('retrain', { cron: '0 3 * * *', training }), { localPaths: true, baseDir: dir });
+    expect(created.spec.target).toMatchObject({ kind: 'training', manifest: { spec: { algorithmSource: { local: { snapshot: expect.stringMatching(/^[0-9a-f]{64}$/) } } } } });
+    // A scheduler with its own clock fires it twice, each time once the training before has ended.
+    let clock = created.status.nextFireAt!;
+    const scheduler = new ScheduleService({ ...server.services, db: server.services.store.db, now: () => clock });
+    for (const generation of [1, 2]) {
+      await scheduler.tick();
+      await until(`generation ${generation} to end`, async () => {
+        const t = await server.services.trainings.get('scheduled');
+        return t.status.generation === generation && ['succeeded', 'failed', 'cancelled'].includes(t.status.state) && t;
+      });
+      clock = (await server.services.schedules.get('retrain')).status.nextFireAt!;
+    }
+    const firings = (await server.services.schedules.get('retrain')).status.firings;
+    expect(firings.map((f) => [f.state, f.target])).toEqual([['started', 'scheduled#2'], ['started', 'scheduled#1']]);
+    expect((await server.services.trainings.get('scheduled')).status.state).toBe('succeeded');
+    await server.services.schedules.delete('retrain');
   });
 
   it('refuses a bad cron expression, time zone or target, naming each field', async () => {
