@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { availableParallelism, totalmem } from 'node:os';
 import { invalid } from '../errors.js';
 import type { JobResources } from '../executors/types.js';
-import { formatMemory, parseCpu, parseMemory } from '../trainings/manifest/quantity.js';
+import { formatMemory, parseCpu, parseMemory } from '../quantity.js';
 
 export interface Capacity {
   millicores: number;

@@ -85,17 +85,16 @@ export class TrainingRepository {
 
   /**
    * Applies a status change to one generation; false (and nothing written) when that generation is
-   * no longer current. A state change is also recorded in the timeline.
+   * no longer current or, given `fromStates`, the training is in none of them. A state change is
+   * also recorded in the timeline.
    */
-  async update(id: string, generation: number, changes: Updateable<TrainingsTable>, event?: string): Promise<boolean> {
+  async update(id: string, generation: number, changes: Updateable<TrainingsTable>, event?: string, fromStates?: readonly TrainingState[]): Promise<boolean> {
     const now = this.now();
     return this.db.transaction().execute(async (tx) => {
-      const result = await tx
-        .updateTable('trainings')
-        .set({ ...changes, updated_at: now })
-        .where('id', '=', id)
-        .where('generation', '=', generation)
-        .executeTakeFirst();
+      let q = tx.updateTable('trainings').set({ ...changes, updated_at: now }).where('id', '=', id).where('generation', '=', generation);
+      // A finished (e.g. cancelled) training is not reopened by a late writer.
+      if (fromStates) q = q.where('state', 'in', fromStates);
+      const result = await q.executeTakeFirst();
       if (result.numUpdatedRows === 0n) return false;
       if (changes.state !== undefined) {
         await tx.insertInto('training_events').values({ training_id: id, generation, at: now, state: String(changes.state), message: event ?? null }).execute();
