@@ -139,6 +139,15 @@ export class PipelineRepository {
     return rows.map(decodeTask);
   }
 
+  /** The tasks of several runs in one query, by run id. */
+  async tasksOf(runIds: readonly string[]): Promise<Map<string, TaskRecord[]>> {
+    const out = new Map<string, TaskRecord[]>(runIds.map((id) => [id, []]));
+    if (runIds.length === 0) return out;
+    const rows = await this.db.selectFrom('pipeline_tasks').selectAll().where('pipeline_run_id', 'in', [...runIds]).orderBy('pipeline_run_id').orderBy('position').execute();
+    for (const row of rows) out.get(row.pipeline_run_id)?.push(decodeTask(row));
+    return out;
+  }
+
   async task(runId: string, name: string): Promise<TaskRecord | undefined> {
     const row = await this.db.selectFrom('pipeline_tasks').selectAll().where('pipeline_run_id', '=', runId).where('name', '=', name).executeTakeFirst();
     return row ? decodeTask(row) : undefined;

@@ -183,7 +183,8 @@ export class PipelineService {
       ...(filter.before !== undefined && { before: filter.before }),
       ...(filter.limit !== undefined && { limit: filter.limit }),
     });
-    return Promise.all(runs.map(async (r) => toView(r, await this.repo.tasks(r.id))));
+    const tasks = await this.repo.tasksOf(runs.map((r) => r.id));
+    return runs.map((r) => toView(r, tasks.get(r.id) ?? []));
   }
 
   /** Cancels a running run: here when this process drives it, else through the flag its runner reads. */
