@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { invalid } from '../errors.js';
 import type { Database } from './schema.js';
@@ -31,7 +30,7 @@ export interface OpenOptions {
  */
 export async function openStore(uri: string, options: OpenOptions = {}): Promise<Store> {
   const target = parseStoreUri(uri);
-  const store = target.dialect === 'sqlite' ? openSqlite(target.path) : openPostgres(target.url, options.poolSize ?? 10);
+  const store = target.dialect === 'sqlite' ? openSqlite(target.path) : await openPostgres(target.url, options.poolSize ?? 10);
   try {
     await migrate(store.db, options.migrate ?? 'auto');
   } catch (err) {
@@ -118,7 +117,9 @@ function withStatementCache(raw: BetterSqlite3.Database, capacity = 500): Sqlite
 }
 
 let pgTypesSet = false;
-function openPostgres(url: string, poolSize: number): Store {
+async function openPostgres(url: string, poolSize: number): Promise<Store> {
+  // Loaded on demand: a SQLite server never needs the driver, and it costs memory to load.
+  const { default: pg } = await import('pg');
   if (!pgTypesSet) {
     // BIGINT holds epoch milliseconds and steps, all well inside 2^53: read them as numbers.
     pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
