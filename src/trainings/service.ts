@@ -43,7 +43,7 @@ export interface SubmitOptions {
 
 export class TrainingService {
   readonly repo: TrainingRepository;
-  private readonly preparing = new Map<string, AbortController>();
+  private readonly preparing = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly recorders = new Map<string, { recorder: DirectiveRecorder; timer: NodeJS.Timeout }>();
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -70,7 +70,10 @@ export class TrainingService {
 
   async stop(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
-    for (const c of this.preparing.values()) c.abort();
+    // Preparations stop at their next step; wait for them so none touches the store after close.
+    const inFlight = [...this.preparing.values()];
+    for (const p of inFlight) p.controller.abort();
+    await Promise.all(inFlight.map((p) => p.done));
     for (const [id, r] of this.recorders) {
       clearInterval(r.timer);
       await r.recorder.flush();
@@ -168,19 +171,20 @@ export class TrainingService {
   /** Prepares a generation in the background; its outcome lands in the training's status. */
   private prepare(row: TrainingRow): void {
     const controller = new AbortController();
-    this.preparing.set(row.id, controller);
     const deps: LaunchDeps = { ...this.deps, repo: this.repo };
     const jobId = newJobId(row);
-    void launchTraining(deps, row, jobId, controller.signal)
+    const done = launchTraining(deps, row, jobId, controller.signal)
       .then(async () => {
         // Cancelled or edited while the job was being queued: the queued job goes too.
         const current = await this.repo.get(row.id);
         if (current?.job_id !== jobId || FINISHED_STATES.includes(current.state as never)) await this.deps.dispatcher.cancel(jobId);
       })
       .catch((err: unknown) => this.preparationFailed(row, err))
+      .catch((err: unknown) => this.deps.warn?.(`training ${row.id}: recording the preparation's outcome failed: ${(err as Error).message}`))
       .finally(() => {
-        if (this.preparing.get(row.id) === controller) this.preparing.delete(row.id);
+        if (this.preparing.get(row.id)?.controller === controller) this.preparing.delete(row.id);
       });
+    this.preparing.set(row.id, { controller, done });
   }
 
   private async preparationFailed(row: TrainingRow, err: unknown): Promise<void> {
@@ -197,7 +201,7 @@ export class TrainingService {
   /** Stops whatever the current generation is doing: preparation, a queued or a running job. */
   private async stopGeneration(row: TrainingRow, why: string): Promise<void> {
     if (FINISHED_STATES.includes(row.state as never)) return;
-    this.preparing.get(row.id)?.abort();
+    this.preparing.get(row.id)?.controller.abort();
     const job = row.job_id === null ? undefined : await this.deps.dispatcher.queue.get(row.job_id);
     if (job !== undefined) {
       await this.deps.dispatcher.cancel(job.id);
