@@ -4,9 +4,9 @@
  * for whoever can read the server's home. The token is never logged or echoed back.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalid, TrainyardError } from '../../errors.js';
+import { readOrCreatePrivateFile } from '../../private-file.js';
 
 export const ADMIN_TOKEN_FILE = 'admin.token';
 const MIN_LENGTH = 16;
@@ -23,7 +23,11 @@ export class AdminToken {
   /** Loads the configured token, or reads (creating on first start) the token file under `home`. */
   static load(configured: string | undefined, home: string): AdminToken {
     if (configured !== undefined && configured !== '') return new AdminToken(configured);
-    return new AdminToken(readOrCreateTokenFile(join(home, ADMIN_TOKEN_FILE)));
+    const file = readOrCreatePrivateFile(join(home, ADMIN_TOKEN_FILE), () => `${randomBytes(32).toString('base64url')}\n`, {
+      file: 'Admin token file',
+      exposes: 'the token',
+    });
+    return new AdminToken(file.toString('utf8').trim());
   }
 
   /** Throws PERMISSION_DENIED unless `authorization` is `Bearer <the admin token>`. */
@@ -40,40 +44,4 @@ export class AdminToken {
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
-}
-
-function readOrCreateTokenFile(path: string): string {
-  let mode: number;
-  try {
-    mode = statSync(path).mode;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return createTokenFile(path);
-  }
-  if ((mode & 0o077) !== 0) {
-    throw invalid(`Admin token file ${path} can be read by other users; make it private with \`chmod 600 ${path}\` (and consider the token exposed)`);
-  }
-  return readFileSync(path, 'utf8').trim();
-}
-
-/** Written privately and linked into place, so two servers starting together share one token. */
-function createTokenFile(path: string): string {
-  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-  const token = randomBytes(32).toString('base64url');
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, `${token}\n`);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return readOrCreateTokenFile(path);
-  } finally {
-    unlinkSync(tmp);
-  }
-  return token;
 }

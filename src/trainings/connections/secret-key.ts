@@ -4,9 +4,9 @@
  * module and the sealing code; messages name where the key came from, never the key.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { invalid } from '../../errors.js';
+import { readOrCreatePrivateFile } from '../../private-file.js';
 
 export const SECRET_KEY_ENV = 'TRAINYARD_SECRET_KEY';
 export const SECRET_KEY_FILE = 'secret.key';
@@ -30,7 +30,11 @@ export function loadSecretKey(options: SecretKeyOptions): SecretKey {
   const fromEnv = (options.env ?? process.env)[SECRET_KEY_ENV];
   if (fromEnv !== undefined && fromEnv.trim() !== '') return secretKey(decodeKey(fromEnv, SECRET_KEY_ENV), SECRET_KEY_ENV);
   const path = join(options.home, SECRET_KEY_FILE);
-  return secretKey(readOrCreateKeyFile(path), path);
+  const text = readOrCreatePrivateFile(path, () => `${randomBytes(KEY_BYTES).toString('base64')}\n`, {
+    file: 'Secret key file',
+    exposes: 'the connection secrets it protects',
+  });
+  return secretKey(decodeKey(text.toString('utf8'), `Secret key file ${path}`), path);
 }
 
 function secretKey(bytes: Buffer, source: string): SecretKey {
@@ -53,46 +57,4 @@ export function decodeKey(text: string, source: string): Buffer {
     );
   }
   return bytes;
-}
-
-function readOrCreateKeyFile(path: string): Buffer {
-  let mode: number;
-  try {
-    mode = statSync(path).mode;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return createKeyFile(path);
-  }
-  if ((mode & 0o077) !== 0) {
-    throw invalid(
-      `Secret key file ${path} can be read by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); ` +
-        `make it private with \`chmod 600 ${path}\` (and consider the connection secrets it protects exposed if others read it)`,
-    );
-  }
-  return decodeKey(readFileSync(path, 'utf8'), `Secret key file ${path}`);
-}
-
-/**
- * Written to a private temporary file and linked into place: link() fails when the key file
- * exists, so two processes starting together end up sharing one key, never overwriting it.
- */
-function createKeyFile(path: string): Buffer {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const key = randomBytes(KEY_BYTES);
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, `${key.toString('base64')}\n`);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return readOrCreateKeyFile(path);
-  } finally {
-    unlinkSync(tmp);
-  }
-  return key;
 }
