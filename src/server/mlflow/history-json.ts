@@ -22,7 +22,7 @@ export function historyJson(key: string, s: MetricSeries, start: number, end: nu
   for (let i = start; i < end; i++) {
     if (i > start) out[o++] = 0x2c; // ,
     o = copy(out, o, head);
-    o += out.write(doubleJson(s.values[i]!), o, 'latin1');
+    o = writeAscii(out, o, doubleJson(s.values[i]!));
     o = copy(out, o, TIMESTAMP);
     o = writeInteger(out, o, s.timestamps[i]!);
     o = copy(out, o, STEP);
@@ -41,7 +41,7 @@ function doubleJson(v: number): string {
 
 /** Writes String(n) for a safe integer (anything else through String()); returns the new offset. */
 function writeInteger(out: Buffer, o: number, n: number): number {
-  if (!Number.isSafeInteger(n)) return o + out.write(String(n), o, 'latin1');
+  if (!Number.isSafeInteger(n)) return writeAscii(out, o, String(n));
   if (n < 0) {
     out[o++] = 0x2d; // -
     n = -n;
@@ -57,7 +57,12 @@ function writeInteger(out: Buffer, o: number, n: number): number {
   return end;
 }
 
-/** Byte by byte: for a dozen bytes a loop beats Buffer.copy's call into C++. */
+/** Byte by byte: for a few dozen bytes a loop beats a call into C++ (Buffer.write, Buffer.copy). */
+function writeAscii(out: Buffer, o: number, text: string): number {
+  for (let k = 0; k < text.length; k++) out[o + k] = text.charCodeAt(k);
+  return o + text.length;
+}
+
 function copy(out: Buffer, o: number, bytes: Uint8Array): number {
   for (let j = 0; j < bytes.length; j++) out[o + j] = bytes[j]!;
   return o + bytes.length;
