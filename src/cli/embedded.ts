@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ConfigOverrides } from '../config.js';
+import { commandWorkerId } from '../jobs/index.js';
 import { openServices, type Services } from '../services.js';
 import { OUTPUT_ARTIFACTS, RESULTS_ARTIFACTS, runArtifactRoot } from '../trainings/results/collect.js';
 import type { Connection, ModelTraining, RunSummary, Submission, TrainingEvent, TrainingFilter, TrainyardApi } from './api.js';
@@ -36,7 +37,9 @@ export class EmbeddedApi implements TrainyardApi {
   }
 
   static async open(overrides: ConfigOverrides = {}): Promise<EmbeddedApi> {
-    const config = loadConfig(overrides);
+    const loaded = loadConfig(overrides);
+    // The server's worker id stays the server's: what a killed command leaves is then taken over.
+    const config = { ...loaded, workerId: commandWorkerId(loaded.workerId) };
     const services = await openServices(config, { warn: (message) => process.stderr.write(`warning: ${message}\n`) });
     return new EmbeddedApi(services);
   }

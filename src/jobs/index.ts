@@ -18,6 +18,16 @@ export { jobLog, type JobLogOptions } from './logs.js';
 export type { JobHandler, LinesHandler, DispatcherLog } from './events.js';
 export * from './types.js';
 
+/**
+ * The worker id of a dispatcher that lives only as long as one CLI command. Never the server's
+ * (the host name, or the configured workerId): a server heartbeats every job under its own id, so
+ * it would keep a killed command's jobs alive without following them until its own restart.
+ * Under an id of their own they go stale, and a live server takes them over.
+ */
+export function commandWorkerId(base?: string, pid = process.pid): string {
+  return `${base ?? hostname()}:cli:${pid}`;
+}
+
 type JobSettings = Pick<Config, 'capacityCpu' | 'capacityMemory' | 'gpus' | 'workerId' | 'cancelGraceSeconds' | 'jobStaleSeconds'>;
 
 /**

@@ -23,6 +23,8 @@ export interface RunOptions {
   cwd?: string;
   /** Sends SIGINT (as Ctrl-C does) once stdout matches. */
   interruptWhen?: RegExp;
+  /** The signal `interruptWhen` sends instead, e.g. SIGKILL for a command that dies without cleaning up. */
+  interruptWith?: NodeJS.Signals;
 }
 
 export interface Cli {
@@ -91,7 +93,7 @@ function runNode(main: string, args: string[], options: RunOptions): Promise<Cli
       stdout += d;
       if (options.interruptWhen && !interrupted && options.interruptWhen.test(stdout)) {
         interrupted = true;
-        child.kill('SIGINT');
+        child.kill(options.interruptWith ?? 'SIGINT');
       }
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
