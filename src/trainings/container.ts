@@ -1,7 +1,7 @@
 /**
- * What a training that runs in a container gets: its image (the spec's, else the MLproject's
- * docker_env), build instructions, extra mounts, and an environment that holds nothing that only
- * makes sense on the server's machine (its PATH or HOME).
+ * What a job that runs in a container gets (a training, or a pipeline task): its image (the spec's,
+ * else the MLproject's docker_env), build instructions, extra mounts, and an environment that holds
+ * nothing that only makes sense on the server's machine (its PATH or HOME).
  */
 import type { ExecJob } from '../executors/types.js';
 import { PYTHON_CLIENT_DIR } from './environment.js';
@@ -14,6 +14,34 @@ export function runsInContainer(spec: Pick<TrainingSpec, 'executor'>): boolean {
 }
 
 export type ImageFields = Pick<ExecJob, 'image' | 'build'>;
+
+/** What the executor changes about a job: where its environment starts from, and its ExecJob fields. */
+export interface JobContainer {
+  /** The server variables the job inherits (trainingEnvironment's `serverEnv`). */
+  serverEnv: NodeJS.ProcessEnv;
+  /** docker_env variables, to come before the job's own envs. */
+  env: Record<string, string>;
+  /** The ExecJob's image, build and volumes. */
+  fields: ImageFields & Pick<ExecJob, 'volumes'>;
+}
+
+/**
+ * The container parts of a job for its executor; `src` is the source folder build paths start
+ * from. An executor without containers gets the server's environment (the image fields go unused).
+ */
+export function jobContainer(
+  spec: Pick<TrainingSpec, 'executor' | 'image' | 'dockerfile' | 'requirements'>,
+  src: string,
+  dockerEnv?: DockerEnv,
+  serverEnv: NodeJS.ProcessEnv = process.env,
+): JobContainer {
+  if (!runsInContainer(spec)) return { serverEnv, env: {}, fields: imageFields(spec, src) };
+  return {
+    serverEnv: containerServerEnv(serverEnv),
+    env: dockerEnvVariables(dockerEnv, serverEnv),
+    fields: { ...imageFields(spec, src, dockerEnv), volumes: containerVolumes(dockerEnv) },
+  };
+}
 
 /** The image a training names, or the build that makes it; `src` is the source folder the paths start from. */
 export function imageFields(spec: Pick<TrainingSpec, 'image' | 'dockerfile' | 'requirements'>, src: string, dockerEnv?: DockerEnv): ImageFields {

@@ -11,7 +11,7 @@ import { resourceNumbers } from '../quantity.js';
 import type { Tracking } from '../tracking/index.js';
 import type { ConnectionService } from './connections/service.js';
 import { fetchDataBindings } from './data/bindings.js';
-import { containerServerEnv, containerVolumes, dockerEnvVariables, imageFields, runsInContainer } from './container.js';
+import { jobContainer } from './container.js';
 import { trainingEnvironment } from './environment.js';
 import type { TrainingSource, TrainingSpec } from './manifest/types.js';
 import type { TrainingRepository } from './repository.js';
@@ -99,8 +99,7 @@ export async function launchTraining(deps: LaunchDeps, row: TrainingRow, jobId: 
   signal.throwIfAborted();
 
   const command = await phase('InvalidProject', () => trainingCommand(spec, ws.workDir));
-  const container = runsInContainer(spec);
-  const dockerEnv = container ? command.dockerEnv : undefined;
+  const container = jobContainer(spec, ws.src, command.dockerEnv);
   const env = trainingEnvironment(
     {
       trackingUri: deps.trackingUri(),
@@ -108,9 +107,9 @@ export async function launchTraining(deps: LaunchDeps, row: TrainingRow, jobId: 
       experimentId: run.experimentId,
       outputDir: ws.output,
       trainingId: row.id,
-      extra: { ...dockerEnvVariables(dockerEnv), ...Object.fromEntries(spec.envs.map((e) => [e.name, e.value])), ...command.env },
+      extra: { ...container.env, ...Object.fromEntries(spec.envs.map((e) => [e.name, e.value])), ...command.env },
     },
-    container ? containerServerEnv() : process.env,
+    container.serverEnv,
   );
   await note(ws, `command: ${command.display}`);
 
@@ -132,8 +131,7 @@ export async function launchTraining(deps: LaunchDeps, row: TrainingRow, jobId: 
         limits: amounts(spec.resources.limits),
         requests: amounts(spec.resources.requests),
         ...(spec.timeout !== undefined && { timeoutSeconds: spec.timeout }),
-        ...imageFields(spec, ws.src, dockerEnv),
-        ...(container && { volumes: containerVolumes(dockerEnv) }),
+        ...container.fields,
       },
       spec.executor,
     ),

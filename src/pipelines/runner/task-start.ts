@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resourceNumbers } from '../../quantity.js';
+import { jobContainer } from '../../trainings/container.js';
 import { fetchDataBinding } from '../../trainings/data/bindings.js';
 import { trainingEnvironment } from '../../trainings/environment.js';
 import { hashTree } from '../../trainings/sources/tree.js';
 import { renderEntryPoint } from '../../trainings/toolchains/mlproject-command.js';
-import { loadMLproject } from '../../trainings/toolchains/mlproject.js';
+import { loadMLproject, type DockerEnv } from '../../trainings/toolchains/mlproject.js';
 import { parameterEnv } from '../../trainings/toolchains/types.js';
 import type { CacheEntry, TaskRecord } from '../records.js';
 import type { InputRef, TaskSpec } from '../spec/types.js';
@@ -106,31 +107,40 @@ async function launchJob(ctx: RunContext, name: string, key: TaskKey, cache: 'mi
 
   let argv: string[];
   let commandEnv: Record<string, string> = {};
+  let dockerEnv: DockerEnv | undefined;
   if (rendered.run.kind === 'command') {
     argv = rendered.run.argv;
     await taskNote(ws, `command: ${rendered.run.display}`);
   } else if (rendered.run.kind === 'entrypoint') {
-    const command = renderEntryPoint(await loadMLproject(ws.workDir), rendered.run.entrypoint, rendered.run.parameters);
+    const project = await loadMLproject(ws.workDir);
+    const command = renderEntryPoint(project, rendered.run.entrypoint, rendered.run.parameters);
     argv = command.argv;
     commandEnv = command.env;
+    if (project.environment.type === 'docker') dockerEnv = project.environment.docker;
     await taskNote(ws, `entry point ${rendered.run.entrypoint}: ${command.display}`);
   } else {
     throw new Error('an inline training is not a job');
   }
-  const env = trainingEnvironment({
-    trackingUri: ctx.deps.trackingUri(),
-    runId,
-    experimentId: ctx.parent.experimentId,
-    outputDir: ws.workDir,
-    trainingId: ownerId(ctx.run.id, name),
-    extra: {
-      ...rendered.envs,
-      ...parameterEnv(rendered.paramValues, `tasks.${name}`),
-      ...commandEnv,
-      TRAINYARD_PIPELINE_RUN_ID: ctx.run.id,
-      TRAINYARD_TASK: name,
+  // As for a training: in a container, the image's PATH, a writable HOME, Trainyard's Python module mounted.
+  const container = jobContainer({ executor: task.executor, ...(rendered.image !== undefined && { image: rendered.image }) }, ws.src, dockerEnv);
+  const env = trainingEnvironment(
+    {
+      trackingUri: ctx.deps.trackingUri(),
+      runId,
+      experimentId: ctx.parent.experimentId,
+      outputDir: ws.workDir,
+      trainingId: ownerId(ctx.run.id, name),
+      extra: {
+        ...container.env,
+        ...rendered.envs,
+        ...parameterEnv(rendered.paramValues, `tasks.${name}`),
+        ...commandEnv,
+        TRAINYARD_PIPELINE_RUN_ID: ctx.run.id,
+        TRAINYARD_TASK: name,
+      },
     },
-  });
+    container.serverEnv,
+  );
   const jobId = `${ctx.run.id}.${name}.${attempt}-${randomBytes(2).toString('hex')}`;
   const now = ctx.deps.now();
   // Recorded before the job exists, so its first event always finds the task.
@@ -156,7 +166,7 @@ async function launchJob(ctx: RunContext, name: string, key: TaskKey, cache: 'mi
       limits: amounts(task.resources.limits),
       requests: amounts(task.resources.requests),
       ...(task.timeout !== undefined && { timeoutSeconds: task.timeout }),
-      ...(rendered.image !== undefined && { image: rendered.image }),
+      ...container.fields,
     },
     task.executor,
   );
