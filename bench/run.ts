@@ -7,6 +7,7 @@
  *   npm run bench -- --backend sqlite   one backend
  *   npm run bench -- --profile          servers run with --cpu-prof; profiles land in bench-results/profiles
  *   npm run bench -- --tsx              run the server from source through tsx instead of compiling it
+ *   npm run bench -- --entry DIR/cli/main.js   run an already compiled server (say, an older build, to compare)
  *
  * By default the server is compiled first (as `npm run build` does, into .bench-build-<pid>/: like dist/ it must sit in the
  * repository root, and each bench run has its own so that concurrent runs do not pull it from under each other),
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     backend: { type: 'string', multiple: true },
     profile: { type: 'boolean', default: false },
     tsx: { type: 'boolean', default: false },
+    entry: { type: 'string' },
   },
 });
 
@@ -109,7 +111,7 @@ async function main(): Promise<void> {
     `Trainyard bench: node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), load average ${load.join(' ')}; budgets are for SQLite`,
   );
   const buildDir = resolve(`.bench-build-${process.pid}`);
-  const entry: ServerEntry = args.tsx ? { source: true } : buildServer(buildDir);
+  const entry: ServerEntry = args.entry ? { compiled: resolve(args.entry) } : args.tsx ? { source: true } : buildServer(buildDir);
   const results: Result[] = [];
   try {
     if (wanted.has('sqlite')) results.push(...(await benchBackend('sqlite', rows, entry)));
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
     cpus: cpus().length,
     loadAverageAtStart: load,
     loadAverageAtEnd: loadavg().map((l) => l.toFixed(1)),
-    server: args.tsx ? 'tsx' : 'compiled',
+    server: args.entry ?? (args.tsx ? 'tsx' : 'compiled'),
     date: new Date().toISOString(),
   });
   console.log(`results: ${file}`);
