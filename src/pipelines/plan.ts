@@ -56,6 +56,8 @@ export async function planRun(
   const simulated = new Map<string, TaskRecord>();
   const runs = new Set<string>();
   const planned: PlannedTask[] = [];
+  // A dry run may come before anything has run on this home.
+  await mkdir(deps.scratch, { recursive: true });
   const scratch = await mkdtemp(join(deps.scratch, 'plan-'));
   try {
     for (const task of spec.tasks) {

@@ -34,6 +34,13 @@ describe.each(BACKENDS)('/api/v1/pipelines on %s', (backend) => {
     throw new Error(`pipeline run ${id} did not end`);
   }
 
+  // First: nothing has run on this server's home yet.
+  it('plans a dry run before any pipeline has run', async () => {
+    const plan = await http.post(`${V1}/pipelines/plan`, manifest);
+    expect(plan.status, JSON.stringify(plan.body)).toBe(200);
+    expect(plan.body.tasks.map((t: any) => [t.name, t.action])).toEqual([['make', 'run'], ['use', 'run']]);
+  });
+
   it('submits a bare manifest, reads the run with each task, lists runs and streams a task log', async () => {
     const created = await http.post(`${V1}/pipelines`, manifest);
     expect(created.status).toBe(201);
