@@ -29,6 +29,6 @@ describe('browser-safe client modules', () => {
   });
 
   it('finds the modules it guards', () => {
-    expect(modules).toEqual(expect.arrayContaining(['http.ts', 'tracking.ts', 'registry.ts', 'artifacts.ts', 'logged-models.ts', 'v1.ts', 'index.ts']));
+    expect(modules).toEqual(expect.arrayContaining(['http.ts', 'tracking.ts', 'registry.ts', 'artifacts.ts', 'logged-models.ts', 'v1.ts', 'pipelines.ts', 'index.ts']));
   });
 });

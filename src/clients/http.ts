@@ -181,6 +181,36 @@ export class HttpClient {
     }
   }
 
+  /**
+   * A GET answer's body as it arrives (a log followed live). An abort through `signal` ends the
+   * iteration quietly; a caller that stops early (break, return) ends the request, so the server
+   * stops sending.
+   */
+  async *stream(path: string, options: { query?: Query; signal?: AbortSignal; accept?: string } = {}): AsyncGenerator<Uint8Array> {
+    const { signal } = options;
+    let res: Response;
+    try {
+      res = await this.send('GET', path, { query: options.query, signal, headers: { accept: options.accept ?? 'text/plain' } });
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+    if (!res.body) return;
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+  }
+
   /** Waits before a retry; an abort or timeout meanwhile ends the request like a failed attempt. */
   private async pause(ms: number, signal: AbortSignal | undefined, method: string, path: string, url: string): Promise<void> {
     try {

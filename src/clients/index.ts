@@ -5,6 +5,7 @@
 import { ArtifactsClient } from './artifacts.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { LoggedModelsClient } from './logged-models.js';
+import { PipelinesClient } from './pipelines.js';
 import { RegistryClient } from './registry.js';
 import { TrackingClient } from './tracking.js';
 import { V1Client } from './v1.js';
@@ -14,6 +15,7 @@ export * from './http.js';
 export * from './log-batch.js';
 export * from './logged-models.js';
 export * from './pages.js';
+export * from './pipelines.js';
 export * from './registry.js';
 export * from './tracking.js';
 export * from './v1.js';
@@ -26,6 +28,8 @@ export interface TrainyardClient {
   loggedModels: LoggedModelsClient;
   /** Trainyard's own API (/api/v1): trainings, connections, sources. */
   v1: V1Client;
+  /** Pipeline runs and schedules (/api/v1). */
+  pipelines: PipelinesClient;
 }
 
 /** All API clients over one shared transport (one connection pool, one set of headers). */
@@ -38,5 +42,6 @@ export function createClient(options: HttpClientOptions | string): TrainyardClie
     artifacts: new ArtifactsClient(http),
     loggedModels: new LoggedModelsClient(http),
     v1: new V1Client(http),
+    pipelines: new PipelinesClient(http),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * Client for Trainyard's own API under `/api/v1`: trainings, connections and source archives.
+ * Client for Trainyard's own API under `/api/v1`: trainings, connections and source archives
+ * (pipelines and schedules: pipelines.ts).
  * Browser-safe: packing a local folder for `uploadSourceArchive` lives in v1-sources.ts (Node).
  */
 import type { Connection, ConnectionInput, ConnectionType } from '../trainings/connections/schema.js';
@@ -79,30 +80,8 @@ export class V1Client {
   }
 
   /** The training's log as it is written: with `follow`, until the training has finished. */
-  async *trainingLogs(id: string, options: LogOptions = {}): AsyncGenerator<Uint8Array> {
-    const { signal } = options;
-    let res: Response;
-    try {
-      res = await this.http.send('GET', `${trainingPath(id)}/logs`, { query: { follow: options.follow ?? false }, signal, headers: { accept: 'text/plain' } });
-    } catch (err) {
-      if (signal?.aborted) return;
-      throw err;
-    }
-    if (!res.body) return;
-    const reader = res.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } catch (err) {
-      if (signal?.aborted) return;
-      throw err;
-    } finally {
-      // Ends the request when the caller stops early (break, return, abort): the server stops following.
-      await reader.cancel().catch(() => undefined);
-    }
+  trainingLogs(id: string, options: LogOptions = {}): AsyncGenerator<Uint8Array> {
+    return this.http.stream(`${trainingPath(id)}/logs`, { query: { follow: options.follow ?? false }, signal: options.signal });
   }
 
   // ---- connections ----

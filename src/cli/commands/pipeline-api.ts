@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { HttpClient } from '../../clients/http.js';
+import { PipelinesClient, type PipelineManifestInput, type PipelineSubmission as PipelineClientSubmission, type ScheduleManifestInput } from '../../clients/pipelines.js';
 import { uploadSource } from '../../clients/v1-sources.js';
-import { V1, V1Client } from '../../clients/v1.js';
+import { V1Client } from '../../clients/v1.js';
 import type { PipelinePlan } from '../../pipelines/plan.js';
 import type { PipelineListFilter } from '../../pipelines/service.js';
 import type { ScheduleView } from '../../pipelines/schedules/service.js';
@@ -163,59 +164,35 @@ class RemotePipelineApi implements PipelineApi {
   readonly mode = 'remote' as const;
   readonly runsOutliveCommand = true;
   private readonly v1: V1Client;
+  private readonly client: PipelinesClient;
 
-  constructor(private readonly http: HttpClient) {
+  constructor(http: HttpClient) {
     this.v1 = new V1Client(http);
+    this.client = new PipelinesClient(http);
   }
 
   async submit(s: PipelineSubmission): Promise<PipelineRunView> {
-    return this.http.post<PipelineRunView>(`${V1}/pipelines`, { pipeline: await this.withUploadedSource(s.manifest, s.baseDir), params: s.params, force: s.force });
+    return this.client.submitPipeline(await this.uploaded(s));
   }
 
   async plan(s: PipelineSubmission): Promise<PipelinePlan> {
-    return this.http.post<PipelinePlan>(`${V1}/pipelines/plan`, { pipeline: await this.withUploadedSource(s.manifest, s.baseDir), params: s.params, force: s.force });
+    return this.client.planPipeline(await this.uploaded(s));
   }
 
   get(id: string): Promise<PipelineRunView> {
-    return this.http.get<PipelineRunView>(`${V1}/pipelines/${encodeURIComponent(id)}`);
+    return this.client.getPipelineRun(id);
   }
 
-  async list(filter: PipelineListFilter = {}): Promise<PipelineRunView[]> {
-    const query = { pipeline: filter.pipeline, state: filter.states?.[0], scheduleId: filter.scheduleId, before: filter.before, limit: filter.limit };
-    return (await this.http.get<{ pipelineRuns: PipelineRunView[] }>(`${V1}/pipelines`, query)).pipelineRuns;
+  list(filter: PipelineListFilter = {}): Promise<PipelineRunView[]> {
+    return this.client.listPipelineRuns({ pipeline: filter.pipeline, state: filter.states?.[0], scheduleId: filter.scheduleId, before: filter.before, limit: filter.limit });
   }
 
   cancel(id: string): Promise<PipelineRunView> {
-    return this.http.post<PipelineRunView>(`${V1}/pipelines/${encodeURIComponent(id)}/cancel`);
+    return this.client.cancelPipelineRun(id);
   }
 
-  async *logs(id: string, task: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
-    const { signal } = options;
-    let res: Response;
-    try {
-      res = await this.http.send('GET', `${V1}/pipelines/${encodeURIComponent(id)}/tasks/${encodeURIComponent(task)}/logs`, {
-        query: { follow: options.follow ?? false },
-        signal,
-        headers: { accept: 'text/plain' },
-      });
-    } catch (err) {
-      if (signal?.aborted) return;
-      throw err;
-    }
-    if (!res.body) return;
-    const reader = res.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } catch (err) {
-      if (signal?.aborted) return;
-      throw err;
-    } finally {
-      await reader.cancel().catch(() => undefined);
-    }
+  logs(id: string, task: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncIterable<Uint8Array> {
+    return this.client.pipelineTaskLogs(id, task, options);
   }
 
   async createSchedule(manifest: Record<string, unknown>, baseDir: string): Promise<ScheduleView> {
@@ -229,19 +206,26 @@ class RemotePipelineApi implements PipelineApi {
     } else if (training) {
       body = { ...m, spec: { ...spec, training: await this.withUploadedTrainingSource(training, baseDir) } };
     }
-    return this.http.post<ScheduleView>(`${V1}/schedules`, body);
+    // Anything malformed goes as it is: the server's validation names every problem at once.
+    return this.client.createSchedule(body as unknown as ScheduleManifestInput);
   }
 
   getSchedule(id: string): Promise<ScheduleView> {
-    return this.http.get<ScheduleView>(`${V1}/schedules/${encodeURIComponent(id)}`);
+    return this.client.getSchedule(id);
   }
 
-  async listSchedules(): Promise<ScheduleView[]> {
-    return (await this.http.get<{ schedules: ScheduleView[] }>(`${V1}/schedules`)).schedules;
+  listSchedules(): Promise<ScheduleView[]> {
+    return this.client.listSchedules();
   }
 
-  async deleteSchedule(id: string): Promise<void> {
-    await this.http.json('DELETE', `${V1}/schedules/${encodeURIComponent(id)}`);
+  deleteSchedule(id: string): Promise<void> {
+    return this.client.deleteSchedule(id);
+  }
+
+  /** The submission to send: the pipeline's source uploaded, its hash in the manifest. */
+  private async uploaded(s: PipelineSubmission): Promise<PipelineClientSubmission> {
+    const pipeline = (await this.withUploadedSource(s.manifest, s.baseDir)) as unknown as PipelineManifestInput;
+    return { pipeline, params: s.params, force: s.force };
   }
 
   async close(): Promise<void> {}

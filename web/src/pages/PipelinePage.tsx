@@ -1,5 +1,5 @@
+import { api } from '../api/client.js';
 import { isMissingApi } from '../api/errors.js';
-import { getPipelineRun } from '../api/pipelines.js';
 import { useResource } from '../api/use-resource.js';
 import { DagView, type DagTask } from '../components/DagView.js';
 import { ErrorMessage, Loading, Unavailable } from '../components/ErrorMessage.js';
@@ -9,7 +9,7 @@ import { formatTime } from '../format.js';
 import { Link } from '../router.js';
 
 export function PipelinePage({ pipelineRunId }: { pipelineRunId: string }) {
-  const res = useResource(() => getPipelineRun(pipelineRunId), [pipelineRunId], { every: (p) => (p.state === 'running' ? 1500 : undefined) });
+  const res = useResource(() => api.pipelines.getPipelineRun(pipelineRunId), [pipelineRunId], { every: (p) => (p.state === 'running' ? 1500 : undefined) });
   if (isMissingApi(res.error)) return <Unavailable feature="Pipelines" />;
   if (res.data === undefined) {
     return res.error !== undefined ? <ErrorMessage error={res.error} onRetry={res.reload} context={`Could not load pipeline run ${pipelineRunId}`} /> : <Loading what="the pipeline run" />;

@@ -1,5 +1,5 @@
+import { api } from '../api/client.js';
 import { isMissingApi } from '../api/errors.js';
-import { listPipelineRuns } from '../api/pipelines.js';
 import { useResource } from '../api/use-resource.js';
 import { ErrorMessage, Loading, Unavailable } from '../components/ErrorMessage.js';
 import { StatusBadge } from '../components/StatusBadge.js';
@@ -7,7 +7,7 @@ import { formatDuration, formatTime } from '../format.js';
 import { Link } from '../router.js';
 
 export function PipelinesPage() {
-  const res = useResource(listPipelineRuns, [], { every: (list) => (list.some((p) => p.state === 'running') ? 2000 : 15_000) });
+  const res = useResource(() => api.pipelines.listPipelineRuns(), [], { every: (list) => (list.some((p) => p.state === 'running') ? 2000 : 15_000) });
   if (isMissingApi(res.error)) return <Unavailable feature="Pipelines" />;
   return (
     <>

@@ -1,12 +1,13 @@
+import type { ScheduleView } from '../../../src/clients/pipelines.js';
+import { api } from '../api/client.js';
 import { isMissingApi } from '../api/errors.js';
-import { listSchedules, targetOf } from '../api/pipelines.js';
 import { useResource } from '../api/use-resource.js';
 import { ErrorMessage, Loading, Unavailable } from '../components/ErrorMessage.js';
 import { formatTime } from '../format.js';
 import { Link } from '../router.js';
 
 export function SchedulesPage() {
-  const res = useResource(listSchedules, [], { every: 30_000 });
+  const res = useResource(() => api.pipelines.listSchedules(), [], { every: 30_000 });
   if (isMissingApi(res.error)) return <Unavailable feature="Schedules" />;
   return (
     <>
@@ -52,6 +53,15 @@ export function SchedulesPage() {
       )}
     </>
   );
+}
+
+/** What a schedule starts, in a few words. */
+function targetOf(s: ScheduleView): string {
+  const t = s.spec.target;
+  const name = (m: Record<string, unknown>) => String(m.id ?? (m as { name?: unknown }).name ?? '?');
+  if (t.kind === 'training') return `training ${name(t.manifest)}`;
+  const params = Object.entries(t.params).map(([k, v]) => `${k}=${v}`).join(' ');
+  return `pipeline ${name(t.manifest)}${params ? ` (${params})` : ''}`;
 }
 
 /** Where the last firing went: its pipeline run, or its training. */
