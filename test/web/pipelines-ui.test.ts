@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatTime } from '../../web/src/format.js';
 import { Http } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { launchChromium, screenshot, type Browser } from './browser.js';
@@ -81,14 +82,23 @@ describe('web UI: pipelines and schedules', () => {
     const schedule = { kind: 'Schedule', id: 'web-nightly', spec: { cron: '30 2 * * 1-5', timezone: 'Europe/Lisbon', overlap: 'skip', pipeline: { spec: pipeline, params: { greeting: 'hi' } } } };
     const created = (await http.post(`${V1}/schedules`, schedule)).body;
     await page.goto(`${server.url}/schedules`);
-    const row = page.getByRole('row', { name: /web-nightly/ });
+    const table = page.getByRole('table', { name: 'Schedules' });
+    const row = table.getByRole('row', { name: /web-nightly/ });
     await row.waitFor();
-    const text = await row.innerText();
-    expect(text).toContain('30 2 * * 1-5');
-    expect(text).toContain('Europe/Lisbon');
-    expect(text).toContain('pipeline web-pipe (greeting=hi)');
-    const next = new Date(created.status.nextFireAt);
-    expect(text).toContain(`${String(next.getHours()).padStart(2, '0')}:${String(next.getMinutes()).padStart(2, '0')}`);
+    // Each value under its own column: spec.* and status.* of the API's schedule view.
+    const headers = await table.getByRole('columnheader').allInnerTexts();
+    const cells = await row.getByRole('cell').allInnerTexts();
+    expect(Object.fromEntries(headers.map((h, i) => [h, cells[i]]))).toEqual({
+      ID: 'web-nightly',
+      Cron: '30 2 * * 1-5',
+      'Time zone': 'Europe/Lisbon',
+      Target: 'pipeline web-pipe (greeting=hi)',
+      Overlap: 'skip',
+      // The browser and this process share the machine's time zone.
+      'Next firing': formatTime(created.status.nextFireAt),
+      'Last firing': '—',
+    });
+    expect(formatTime(created.status.nextFireAt)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:00$/);
     await screenshot(page, 'schedules');
   });
 });
