@@ -8,10 +8,12 @@ export interface TrackingContext {
   /** Root under which experiments without an explicit location store artifacts. */
   defaultArtifactRoot: string;
   now(): number;
+  /** The store's synchronous transaction, where it has one (SQLite): see Store.exclusive. */
+  exclusive: Store['exclusive'];
 }
 
 export function trackingContext(store: Store, defaultArtifactRoot = 'mlflow-artifacts:/'): TrackingContext {
-  return { db: store.db, dialect: store.dialect, defaultArtifactRoot, now: Date.now };
+  return { db: store.db, dialect: store.dialect, defaultArtifactRoot, now: Date.now, exclusive: store.exclusive };
 }
 
 /** Joins URI path segments without doubling or dropping slashes: ('mlflow-artifacts:/', '1') → 'mlflow-artifacts:/1'. */

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type CompiledQuery, type Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Db } from '../store/open.js';
 import { invalid } from '../errors.js';
@@ -24,6 +24,11 @@ type Executor = Db | Transaction<Database>;
  * forward when a point is newer (higher step, then later timestamp, then larger value: MLflow's order).
  */
 export async function appendMetrics(db: Executor, runUuid: string, experimentId: number, metrics: readonly MetricInput[]): Promise<void> {
+  for (const query of metricWrites(db, runUuid, experimentId, metrics)) await db.executeQuery(query);
+}
+
+/** The statements that append metrics, compiled for `db`'s dialect, to run in one transaction. */
+export function metricWrites(db: Executor, runUuid: string, experimentId: number, metrics: readonly MetricInput[]): CompiledQuery[] {
   const byKey = new Map<string, Point[]>();
   for (const m of metrics) {
     let points = byKey.get(m.key);
@@ -55,15 +60,16 @@ export async function appendMetrics(db: Executor, runUuid: string, experimentId:
   }
   // Plain SQL for the two statements every logging request runs: composing them with the query
   // builder costs several times what the database takes to execute them.
-  await sql`insert into metric_chunks (run_uuid, key, count, min_step, max_step, points) values ${sql.join(
+  const chunkInsert = sql`insert into metric_chunks (run_uuid, key, count, min_step, max_step, points) values ${sql.join(
     chunks.map((c) => sql`(${c.run_uuid}, ${c.key}, ${c.count}, ${c.min_step}, ${c.max_step}, ${c.points})`),
-  )}`.execute(db);
-  await sql`insert into latest_metrics (run_uuid, key, step, timestamp, value, is_nan, experiment_id) values ${sql.join(
+  )}`;
+  const latestUpsert = sql`insert into latest_metrics (run_uuid, key, step, timestamp, value, is_nan, experiment_id) values ${sql.join(
     latest.map((l) => sql`(${l.run_uuid}, ${l.key}, ${l.step}, ${l.timestamp}, ${l.value}, ${l.is_nan}, ${l.experiment_id})`),
   )}
     on conflict (run_uuid, key) do update
       set step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
-      where (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`.execute(db);
+      where (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`;
+  return [chunkInsert.compile(db), latestUpsert.compile(db)];
 }
 
 function isNewer(a: Point, b: Point): boolean {

@@ -8,7 +8,7 @@ import { RUN_STATUSES, jsonDouble, type KeyValue, type Run, type RunStatus } fro
 import type { ExperimentService } from './experiments.js';
 import { attachModelLinks, queryModelLinks } from './inputs-links.js';
 import { appendLoggedModelMetrics } from './logged-model-metrics.js';
-import { appendMetrics, type MetricInput } from './metrics.js';
+import { appendMetrics, metricWrites, type MetricInput } from './metrics.js';
 import { generateRunName } from './names.js';
 import { LIMITS, validateKey, validateLength, validateParamValue, validateTagValue } from './validation.js';
 
@@ -144,6 +144,19 @@ export class RunService {
    */
   async logBatch(runId: string, batch: BatchInput): Promise<void> {
     const { metrics = [], params = [], tags = [] } = batch;
+    const exclusive = this.ctx.exclusive;
+    if (exclusive && params.length === 0 && tags.length === 0 && !metrics.some((m) => m.modelId !== undefined)) {
+      // The hot path (log-metric, metric-only log-batch) on SQLite: the same statements, run
+      // synchronously in one transaction.
+      const db = this.ctx.db;
+      const lookup = runLookup(runId).compile(db);
+      return exclusive((exec) => {
+        const row = exec.all<RunRow>(lookup)[0];
+        if (!row) throw notFound(`Run with id=${runId} not found`);
+        requireActive(row);
+        if (metrics.length > 0) for (const query of metricWrites(db, row.run_uuid, row.experiment_id, metrics)) exec.run(query);
+      });
+    }
     await this.ctx.db.transaction().execute(async (tx) => {
       const row = await this.row(runId, tx);
       requireActive(row);
@@ -161,8 +174,7 @@ export class RunService {
   }
 
   async row(runId: string, db: Executor = this.ctx.db): Promise<RunRow> {
-    // Every logging request starts here: plain SQL spares it the query builder's cost.
-    const row = (await sql<RunRow>`select * from runs where run_uuid = ${runId}`.execute(db)).rows[0];
+    const row = (await runLookup(runId).execute(db)).rows[0];
     if (!row) throw notFound(`Run with id=${runId} not found`);
     return row;
   }
@@ -318,4 +330,9 @@ async function upsertTags(tx: Transaction<Database>, runUuid: string, tags: read
     .values([...last].map(([key, value]) => ({ run_uuid: runUuid, key, value })))
     .onConflict((oc) => oc.columns(['run_uuid', 'key']).doUpdateSet({ value: (eb) => eb.ref('excluded.value') }))
     .execute();
+}
+
+/** Every logging request starts here: plain SQL spares it the query builder's cost. */
+function runLookup(runId: string) {
+  return sql<RunRow>`select * from runs where run_uuid = ${runId}`;
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { dialectOf } from '../dialect.js';
 
 /** Experiments, runs, params, tags, metrics and dataset inputs: the MLflow tracking model. */
@@ -78,6 +78,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('is_nan', 'integer', (c) => c.notNull())
     .addColumn('experiment_id', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('latest_metrics_pk', ['run_uuid', 'key'])
+    // Clustered on SQLite: the row lives in its primary-key b-tree, so a run's latest values are
+    // read without a second lookup and each upsert touches one b-tree fewer.
+    .modifyEnd(sqlite ? sql`without rowid` : sql``)
     .execute();
   await db.schema
     .createTable('datasets')
