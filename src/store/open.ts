@@ -99,12 +99,24 @@ function openSqlite(path: string): Store {
     all: <R>(q: CompiledQuery) => statement(q).all(...(q.parameters as unknown[])) as R[],
     run: (q) => void statement(q).run(...(q.parameters as unknown[])),
   };
+  const inTransaction = raw.transaction((work: (exec: SyncExecutor) => unknown) => work(exec));
   return {
     db,
     dialect: 'sqlite',
     location: path,
-    // Holding Kysely's single connection keeps its own transactions from interleaving with ours.
-    exclusive: (work) => db.connection().execute(async () => raw.transaction(() => work(exec))()),
+    exclusive: <T>(work: (exec: SyncExecutor) => T): Promise<T> => {
+      const transaction = () => inTransaction(work) as T;
+      // Kysely may be inside one of its own transactions on this single connection, waiting on a
+      // promise: then ours must wait for the connection. Otherwise nothing of Kysely's is open
+      // (better-sqlite3 runs each statement to its end), and running at once, synchronously,
+      // cannot interleave with it.
+      if (raw.inTransaction) return db.connection().execute(async () => transaction());
+      try {
+        return Promise.resolve(transaction());
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    },
     async close() {
       await db.destroy();
     },

@@ -1,4 +1,5 @@
-import { sql, type CompiledQuery, type Transaction } from 'kysely';
+import { CompiledQuery, type Transaction } from 'kysely';
+import { dialectOf, type DialectName } from '../store/dialect.js';
 import type { Database } from '../store/schema.js';
 import type { Db } from '../store/open.js';
 import { invalid } from '../errors.js';
@@ -58,18 +59,52 @@ export function metricWrites(db: Executor, runUuid: string, experimentId: number
       experiment_id: experimentId,
     });
   }
-  // Plain SQL for the two statements every logging request runs: composing them with the query
-  // builder costs several times what the database takes to execute them.
-  const chunkInsert = sql`insert into metric_chunks (run_uuid, key, count, min_step, max_step, points) values ${sql.join(
-    chunks.map((c) => sql`(${c.run_uuid}, ${c.key}, ${c.count}, ${c.min_step}, ${c.max_step}, ${c.points})`),
-  )}`;
-  const latestUpsert = sql`insert into latest_metrics (run_uuid, key, step, timestamp, value, is_nan, experiment_id) values ${sql.join(
-    latest.map((l) => sql`(${l.run_uuid}, ${l.key}, ${l.step}, ${l.timestamp}, ${l.value}, ${l.is_nan}, ${l.experiment_id})`),
-  )}
+  const dialect = dialectOf(db);
+  const chunkParams: unknown[] = [];
+  for (const c of chunks) chunkParams.push(c.run_uuid, c.key, c.count, c.min_step, c.max_step, c.points);
+  const latestParams: unknown[] = [];
+  for (const l of latest) latestParams.push(l.run_uuid, l.key, l.step, l.timestamp, l.value, l.is_nan, l.experiment_id);
+  return [
+    CompiledQuery.raw(writeSql(dialect, 'chunks', chunks.length), chunkParams),
+    CompiledQuery.raw(writeSql(dialect, 'latest', latest.length), latestParams),
+  ];
+}
+
+/*
+ * The two statements every logging request runs, as SQL text kept per dialect and row count:
+ * composing them with the query builder costs several times what the database takes to run them,
+ * and the same text each time lets SQLite's prepared statement be reused.
+ */
+const CHUNK_INSERT = 'insert into metric_chunks (run_uuid, key, count, min_step, max_step, points) values ';
+const LATEST_UPSERT = 'insert into latest_metrics (run_uuid, key, step, timestamp, value, is_nan, experiment_id) values ';
+const LATEST_CONFLICT = `
     on conflict (run_uuid, key) do update
       set step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
       where (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`;
-  return [chunkInsert.compile(db), latestUpsert.compile(db)];
+const writeSqlCache = new Map<string, string>();
+
+function writeSql(dialect: DialectName, statement: 'chunks' | 'latest', rows: number): string {
+  const cacheKey = `${dialect}:${statement}:${rows}`;
+  let text = writeSqlCache.get(cacheKey);
+  if (text === undefined) {
+    const columns = statement === 'chunks' ? 6 : 7;
+    const values = placeholderRows(dialect, rows, columns);
+    text = statement === 'chunks' ? CHUNK_INSERT + values : LATEST_UPSERT + values + LATEST_CONFLICT;
+    // Small batches repeat their shapes; large ones are rare and their texts long.
+    if (rows <= 32) writeSqlCache.set(cacheKey, text);
+  }
+  return text;
+}
+
+function placeholderRows(dialect: DialectName, rows: number, columns: number): string {
+  const out: string[] = [];
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    const cells: string[] = [];
+    for (let c = 0; c < columns; c++) cells.push(dialect === 'sqlite' ? '?' : `$${++n}`);
+    out.push(`(${cells.join(', ')})`);
+  }
+  return out.join(', ');
 }
 
 function isNewer(a: Point, b: Point): boolean {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Selectable, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Selectable, type Transaction } from 'kysely';
 import { invalid, notFound } from '../errors.js';
 import type { Database, RunsTable } from '../store/schema.js';
 import type { Db } from '../store/open.js';
@@ -149,7 +149,7 @@ export class RunService {
       // The hot path (log-metric, metric-only log-batch) on SQLite: the same statements, run
       // synchronously in one transaction.
       const db = this.ctx.db;
-      const lookup = runLookup(runId).compile(db);
+      const lookup = CompiledQuery.raw(RUN_LOOKUP_SQL, [runId]);
       return exclusive((exec) => {
         const row = exec.all<RunRow>(lookup)[0];
         if (!row) throw notFound(`Run with id=${runId} not found`);
@@ -336,3 +336,6 @@ async function upsertTags(tx: Transaction<Database>, runUuid: string, tags: read
 function runLookup(runId: string) {
   return sql<RunRow>`select * from runs where run_uuid = ${runId}`;
 }
+
+/** runLookup's SQLite text, for the synchronous hot path that skips the query builder. */
+const RUN_LOOKUP_SQL = 'select * from runs where run_uuid = ?';
