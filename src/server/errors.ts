@@ -35,7 +35,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (fe instanceof SyntaxError || fe.statusCode === 400) {
       return reply.status(400).send({ error_code: 'BAD_REQUEST', message: `Malformed request: ${fe.message}` });
     }
-    req.log.error({ err }, 'request failed');
+    req.log.error({ err, reqId: req.id, url: req.url.split('?')[0] }, 'request failed');
     return reply.status(500).send({ error_code: 'INTERNAL_ERROR', message: 'Internal server error; the server log has the details' });
   });
 
