@@ -23,10 +23,14 @@ export function registerServerCommand(program: Command): void {
       const services = await openServices(config);
       const app = await buildApp(services);
       let closing = false;
+      let starting: Promise<void> = Promise.resolve();
       const shutdown = async (signal: string) => {
         if (closing) return;
         closing = true;
         app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+        // A signal during start-up (the port already answers while the dispatcher and schedules
+        // start) must not close the services under the code still starting them.
+        await starting.catch(() => undefined);
         try {
           await app.close();
         } finally {
@@ -36,12 +40,15 @@ export function registerServerCommand(program: Command): void {
       };
       process.once('SIGTERM', () => void shutdown('SIGTERM'));
       process.once('SIGINT', () => void shutdown('SIGINT'));
-      await app.listen({ host: config.host, port: config.port });
-      const address = app.server.address();
-      const port = typeof address === 'object' && address ? address.port : config.port;
-      const reachable = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      services.setServerUrl(`http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`);
-      await services.start();
+      starting = (async () => {
+        await app.listen({ host: config.host, port: config.port });
+        const address = app.server.address();
+        const port = typeof address === 'object' && address ? address.port : config.port;
+        const reachable = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+        services.setServerUrl(`http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`);
+        await services.start();
+      })();
+      await starting;
       app.log.info(
         { store: redact(config.backendStoreUri), artifacts: services.artifacts.location },
         `Trainyard listening on http://${config.host}:${config.port}`,
