@@ -28,9 +28,10 @@ import { artifactRows } from './artifacts.js';
 import { dockerRows } from './docker.js';
 import { uiRows } from './ui.js';
 import { pipelineRows } from './pipelines.js';
+import { trainingRows } from './trainings.js';
 
 /** Every figure, in the order they run. Later areas (trainings, pipelines, artifacts, UI) add their rows here. */
-const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows, ...uiRows, ...dockerRows, ...pipelineRows];
+const ROWS: Row<BenchContext>[] = [...trackingRows, ...artifactRows, ...uiRows, ...trainingRows, ...dockerRows, ...pipelineRows];
 
 const RESULTS_DIR = resolve('bench-results');
 

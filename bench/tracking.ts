@@ -2,8 +2,9 @@
  * The tracking figures: ingest (log-batch, log-metric), reads (get-history, search-runs) and the
  * server's memory, each timed from the load process over keep-alive HTTP.
  */
+import { spawn } from 'node:child_process';
 import type { BenchContext } from './context.js';
-import { median, ml, type LoadClient } from './load-client.js';
+import { LoadClient, median, ml } from './load-client.js';
 import type { Measurement, Row } from './report.js';
 import {
   T0,
@@ -46,6 +47,39 @@ async function logBatchLoad(client: LoadClient, runId: string, ms: number, first
 function cpuNote(secondsPerRequest: number): string {
   const us = secondsPerRequest * 1e6;
   return us >= 10_000 ? `server CPU ${(us / 1000).toFixed(1)} ms/request` : `server CPU ${Math.round(us)} µs/request`;
+}
+
+/**
+ * What this machine allows a sequential client at all: the same requests answered `{}` by a bare
+ * node:http server with no routing, parsing or storage, in its own process. Requests per second
+ * below this are the server's own cost; on a busy two-core machine the ceiling itself moves.
+ */
+async function bareNodeRate(body: string): Promise<number> {
+  const script =
+    "require('node:http').createServer((q,s)=>{q.resume();q.on('end',()=>{s.setHeader('content-type','application/json');s.end('{}')})})" +
+    ".listen(0,'127.0.0.1',function(){console.log(this.address().port)})";
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', (d: Buffer) => resolve(String(d).trim()));
+      child.once('exit', (code) => reject(new Error(`the bare node:http server exited with ${code}`)));
+    });
+    const client = new LoadClient(`http://127.0.0.1:${port}`);
+    try {
+      for (let i = 0; i < 500; i++) await client.post('/', body);
+      let requests = 0;
+      const start = performance.now();
+      while (performance.now() - start < 2000) {
+        await client.post('/', body);
+        requests++;
+      }
+      return requests / ((performance.now() - start) / 1000);
+    } finally {
+      client.close();
+    }
+  } finally {
+    child.kill();
+  }
 }
 
 const WARMUPS = 5;
@@ -149,7 +183,11 @@ export const trackingRows: Row<BenchContext>[] = [
         requests++;
       }
       const seconds = (performance.now() - start) / 1000;
-      return { value: requests / seconds, note: cpuNote((server.cpuSeconds() - cpu) / requests) };
+      const ceiling = await bareNodeRate(`{"run_id":"${runId}","key":"loss","value":0.5,"timestamp":${T0},"step":1}`);
+      return {
+        value: requests / seconds,
+        note: `${cpuNote((server.cpuSeconds() - cpu) / requests)}; a bare node:http server answering {} does ${ceiling.toFixed(0)} requests/s here`,
+      };
     },
   },
   {
