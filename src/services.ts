@@ -76,6 +76,7 @@ export async function openServices(config: Config, hooks: ServiceHooks = {}): Pr
       snapshots,
       dispatcher,
       trainings,
+      images: docker,
       home: config.home,
       s3EndpointUrl: config.s3EndpointUrl,
       trackingUri: () => config.trackingUri ?? serverUrl,

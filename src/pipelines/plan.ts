@@ -14,6 +14,7 @@ import { changedParts, type KeyPart } from './cache/key.js';
 import type { OutputStore } from './outputs/cas.js';
 import type { TaskRecord } from './records.js';
 import type { PipelineRepository } from './repository.js';
+import type { ImageIdentifier } from './runner/task-image.js';
 import { computeTaskKey } from './runner/task-key.js';
 import type { RenderedTask } from './spec/render.js';
 import type { ParamValue, PipelineSpec } from './spec/types.js';
@@ -43,6 +44,7 @@ export interface PlanDeps {
   connections: ConnectionService;
   s3EndpointUrl: string | undefined;
   scratch: string;
+  images?: ImageIdentifier;
 }
 
 export async function planRun(
@@ -66,20 +68,21 @@ export async function planRun(
       const upstreamRuns = task.needs.filter((n) => runs.has(n));
       if (upstreamRuns.length > 0) {
         // Its inputs are not known until those run; the other parts can still be compared.
-        const partial = await computeTaskKey({ rendered: r, params, snapshotRoot, code: deps.code, upstream: simulated, connectionDigests: await stage(deps, task.name, r, scratch) });
+        const partial = await computeTaskKey({ rendered: r, params, snapshotRoot, code: deps.code, upstream: simulated, connectionDigests: await stage(deps, task.name, r, scratch), images: deps.images });
         const changed = latest ? changedParts(partial.parts, latest.keyParts).filter((p) => p !== 'inputs') : [];
         runs.add(task.name);
-        planned.push({ name: task.name, action: 'run', changed, reason: `upstream ${upstreamRuns.map((n) => `'${n}'`).join(', ')} run${upstreamRuns.length === 1 ? 's' : ''}${changed.length ? `; also changed: ${changed.join(', ')}` : ''}` });
+        const reason = `upstream ${upstreamRuns.map((n) => `'${n}'`).join(', ')} run${upstreamRuns.length === 1 ? 's' : ''}${changed.length ? `; also changed: ${changed.join(', ')}` : ''}`;
+        planned.push({ name: task.name, action: 'run', changed, reason: withNotes(reason, partial.notes) });
         continue;
       }
-      const key = await computeTaskKey({ rendered: r, params, snapshotRoot, code: deps.code, upstream: simulated, connectionDigests: await stage(deps, task.name, r, scratch) });
+      const key = await computeTaskKey({ rendered: r, params, snapshotRoot, code: deps.code, upstream: simulated, connectionDigests: await stage(deps, task.name, r, scratch), images: deps.images });
       const forced = force.includes(task.name);
       const entry = task.cache && !forced ? await deps.repo.cacheGet(key.key) : undefined;
       let present = entry !== undefined;
       for (const o of entry?.outputs ?? []) if (present && !(await deps.outputs.verify(o.digest))) present = false;
       if (entry && present) {
         simulated.set(task.name, record(task.name, key.key, entry.outputs));
-        planned.push({ name: task.name, action: 'cached', reason: `cached: the result of pipeline run ${entry.pipelineRunId}`, changed: [], cacheKey: key.key });
+        planned.push({ name: task.name, action: 'cached', reason: withNotes(`cached: the result of pipeline run ${entry.pipelineRunId}`, key.notes), changed: [], cacheKey: key.key });
         continue;
       }
       runs.add(task.name);
@@ -90,12 +93,17 @@ export async function planRun(
       else if (entry) reason = 'its cached outputs were removed from the artifact store';
       else if (!latest) reason = 'no cached result yet';
       else reason = `not in the cache: ${changed.length ? `${changed.join(', ')} changed` : 'no result for this key'}`;
-      planned.push({ name: task.name, action: 'run', reason, changed, cacheKey: key.key });
+      planned.push({ name: task.name, action: 'run', reason: withNotes(reason, key.notes), changed, cacheKey: key.key });
     }
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
   return { kind: 'PipelinePlan', pipeline: spec.name, params, tasks: planned };
+}
+
+/** The reason, with what the key could not take into account (e.g. an image's identity without a daemon). */
+function withNotes(reason: string, notes: readonly string[]): string {
+  return notes.length === 0 ? reason : `${reason}; ${notes.join('; ')}`;
 }
 
 async function stage(deps: PlanDeps, name: string, r: RenderedTask, scratch: string): Promise<string[]> {

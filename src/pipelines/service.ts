@@ -24,6 +24,7 @@ import { TASK_FINAL, type PipelineRunRecord, type PipelineRunState } from './rec
 import { PipelineRepository } from './repository.js';
 import type { RunnerDeps, RunnerLog } from './runner/context.js';
 import { PipelineRunner } from './runner/runner.js';
+import type { ImageIdentifier } from './runner/task-image.js';
 import { PIPELINE_TASK_OWNER } from './runner/task-start.js';
 import { TASK_LOG_ARTIFACT } from './runner/tracking.js';
 import { pipelinesRoot, taskWorkspace } from './runner/workspace.js';
@@ -40,6 +41,8 @@ export interface PipelineServiceDeps {
   snapshots: SourceSnapshots;
   dispatcher: Dispatcher;
   trainings?: TrainingService;
+  /** The Docker executor, asked what a docker task's image is for its cache key. */
+  images?: ImageIdentifier;
   home: string;
   s3EndpointUrl: string | undefined;
   trackingUri(): string;
@@ -111,6 +114,7 @@ export class PipelineService {
       now: this.now,
       log: deps.log ?? consoleLog,
       ...(deps.trainings && { trainings: deps.trainings }),
+      ...(deps.images && { images: deps.images }),
     };
   }
 

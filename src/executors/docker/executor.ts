@@ -13,8 +13,8 @@ import { DockerClient, isConnectionError, statusCodeOf } from './client.js';
 import { followContainerLogs, logMarkerOf } from './container-logs.js';
 import { containerName, containerSpec, LABEL_JOB, type ContainerSettings } from './container-spec.js';
 import { exitOfState } from './exit.js';
-import { imageSourceOf } from './image-source.js';
-import { ImageResolver } from './images.js';
+import { imageSourceOf, type ImageInputs, type ImageSource } from './image-source.js';
+import { ImageResolver, type ImageIdentity } from './images.js';
 import { LogFile } from './log-file.js';
 import { ImageUsage } from './usage.js';
 
@@ -105,6 +105,17 @@ export class DockerExecutor implements Executor {
     } finally {
       await log.close();
     }
+  }
+
+  /** The identity of the image a job would run in (the default image filled in), without pulling or building. */
+  async identifyImage(job: ImageInputs): Promise<ImageIdentity> {
+    let source: ImageSource;
+    try {
+      source = imageSourceOf(job, this.defaultImage);
+    } catch (err) {
+      return { unknown: (err as Error).message };
+    }
+    return this.images.identify(source);
   }
 
   /** Finds the container of a job whose handle was never recorded, by its label. */

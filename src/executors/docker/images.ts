@@ -21,6 +21,16 @@ export interface ResolvedImage {
   hash?: string;
 }
 
+/**
+ * What names the image a job would run in, learnt without pulling or building anything: a named
+ * image's id on the daemon, or a built image's tag (its content hash). `unknown` says why it
+ * cannot be known now (no daemon, an image not on this host yet), for callers that fall back.
+ */
+export type ImageIdentity = { id: string } | { unknown: string };
+
+/** Raised inside identify() when a base image is not on the host: nothing is pulled to find out. */
+class NotOnHost extends Error {}
+
 export class ImageResolver {
   /** Builds in flight in this process, by tag: two jobs needing one image wait for one build. */
   private readonly building = new Map<string, Promise<ResolvedImage>>();
@@ -53,6 +63,22 @@ export class ImageResolver {
     }
     await this.usage?.touch(plan.hash, plan.tag);
     return resolved;
+  }
+
+  /** See ImageIdentity: base images are looked up, never pulled, and nothing is built. */
+  async identify(source: ImageSource): Promise<ImageIdentity> {
+    const inspectOnly = async (ref: string) => {
+      const found = await this.inspect(ref);
+      if (!found) throw new NotOnHost(`image ${ref} is not on this Docker host yet`);
+      return found;
+    };
+    try {
+      if (source.kind === 'image') return { id: (await inspectOnly(source.image)).id };
+      return { id: (await buildPlan(source, inspectOnly)).tag };
+    } catch (err) {
+      if (err instanceof NotOnHost || err instanceof TrainyardError) return { unknown: err.message };
+      throw err;
+    }
   }
 
   /** The plan (tag and inputs) of a built image, without building it. */

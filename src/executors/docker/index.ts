@@ -3,8 +3,8 @@
  */
 export { DockerExecutor, type DockerExecutorOptions } from './executor.js';
 export { DockerClient, DEFAULT_DOCKER_HOST } from './client.js';
-export { imageSourceOf, describeSource, BUILD_REPOSITORY, type ImageSource } from './image-source.js';
-export { ImageResolver, type ResolvedImage } from './images.js';
+export { imageSourceOf, describeSource, BUILD_REPOSITORY, type ImageInputs, type ImageSource } from './image-source.js';
+export { ImageResolver, type ImageIdentity, type ResolvedImage } from './images.js';
 export { ImageUsage } from './usage.js';
 export { consoleSink, LogFile, type LogSink } from './log-file.js';
 export { LABEL_JOB, LABEL_OWNER_KIND, ownerLabel } from './container-spec.js';

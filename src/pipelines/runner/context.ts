@@ -13,6 +13,7 @@ import type { OutputStore } from '../outputs/cas.js';
 import type { PipelineRunRecord, TaskChanges, TaskRecord, TaskState } from '../records.js';
 import type { PipelineRepository } from '../repository.js';
 import type { RenderedTask } from '../spec/render.js';
+import type { ImageIdentifier } from './task-image.js';
 import type { TaskWorkspace } from './workspace.js';
 
 export interface RunnerLog {
@@ -28,6 +29,8 @@ export interface RunnerDeps {
   snapshots: SourceSnapshots;
   connections: ConnectionService;
   dispatcher: Dispatcher;
+  /** Tells a docker task's image for its cache key; absent where there is no Docker executor. */
+  images?: ImageIdentifier;
   /** Runs inline training tasks; absent where trainings are not available. */
   trainings?: TrainingService;
   home: string;

@@ -16,6 +16,7 @@ import { parameterEnv } from '../../trainings/toolchains/types.js';
 import type { CacheEntry, TaskRecord } from '../records.js';
 import type { InputRef, TaskSpec } from '../spec/types.js';
 import type { RunContext } from './context.js';
+import { buildContext, taskImageSpec } from './task-image.js';
 import { computeTaskKey, type TaskKey } from './task-key.js';
 import { launchTrainingTask } from './training-task.js';
 import { createTaskRun } from './tracking.js';
@@ -35,7 +36,7 @@ export async function startTask(ctx: RunContext, name: string): Promise<void> {
   const ws = ctx.workspace(name);
   const connectionDigests = await stageConnections(ctx, task, ws);
   const upstream = new Map(task.needs.map((n) => [n, ctx.tasks.get(n)!]));
-  const key = await computeTaskKey({ rendered, params: ctx.run.params, snapshotRoot: ctx.snapshotRoot(), code: ctx.deps.code, upstream, connectionDigests });
+  const key = await computeTaskKey({ rendered, params: ctx.run.params, snapshotRoot: ctx.snapshotRoot(), code: ctx.deps.code, upstream, connectionDigests, images: ctx.deps.images });
   const forced = ctx.run.force.includes(name);
   if (task.cache && !forced) {
     const entry = await ctx.deps.repo.cacheGet(key.key);
@@ -102,6 +103,7 @@ async function launchJob(ctx: RunContext, name: string, key: TaskKey, cache: 'mi
   const attempt = rec.attempt + 1;
   const ws = ctx.workspace(name);
   await taskNote(ws, `try ${attempt} of ${task.retries.count + 1}; cache key ${key.key.slice(0, 12)} (${describeCache(cache)})`);
+  for (const note of key.notes) await taskNote(ws, `cache key: ${note}`);
   const runId = await ensureTaskRun(ctx, name, rec, key, cache);
   await prepareSource(ctx, name, ws);
 
@@ -122,7 +124,8 @@ async function launchJob(ctx: RunContext, name: string, key: TaskKey, cache: 'mi
     throw new Error('an inline training is not a job');
   }
   // As for a training: in a container, the image's PATH, a writable HOME, Trainyard's Python module mounted.
-  const container = jobContainer({ executor: task.executor, ...(rendered.image !== undefined && { image: rendered.image }) }, ws.src, dockerEnv);
+  // A built image's context is the task's folder of the source snapshot (see task-image.ts).
+  const container = jobContainer(taskImageSpec(rendered), buildContext(rendered, ctx.snapshotRoot()) ?? ws.src, dockerEnv);
   const env = trainingEnvironment(
     {
       trackingUri: ctx.deps.trackingUri(),

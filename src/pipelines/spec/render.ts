@@ -1,7 +1,7 @@
 /**
  * A task with the pipeline's parameter values filled in: the command (shell-quoted values in a
  * shell line, raw values in an argv list), entry point parameters, an inline training's
- * hyper-parameters, envs and image. Which parameters it used is recorded: they, and only they,
+ * hyper-parameters, envs, image and the files that build it. Which parameters it used is recorded: they, and only they,
  * join its cache key and its environment, so changing a parameter re-runs exactly the tasks that
  * read it.
  */
@@ -12,6 +12,7 @@ import { fillPlaceholders, shellJoin, shellQuote } from '../../trainings/toolcha
 import { COMMAND_SHELL } from '../../trainings/toolchains/command.js';
 import { parameterEnv } from '../../trainings/toolchains/types.js';
 import { paramText } from './params.js';
+import { taskFilePath } from './validate.js';
 import type { ParamValue, PipelineSpec, TaskSpec } from './types.js';
 
 export type RenderedRun =
@@ -25,6 +26,9 @@ export interface RenderedTask {
   run: RenderedRun;
   envs: Record<string, string>;
   image?: string;
+  /** Relative to the task's work directory, after substitution. */
+  dockerfile?: string;
+  requirements?: string;
   /** Names of the parameters it reads (placeholders and `params`), sorted. */
   usedParams: string[];
   /** Their values as text, also exported as TRAINYARD_PARAM_<NAME>. */
@@ -79,11 +83,19 @@ export function renderTask(spec: PipelineSpec, task: TaskSpec, params: Record<st
   }
   const envs = Object.fromEntries(task.envs.map((e, i) => [e.name, raw(`${field}.envs[${i}].value`)(e.value)]));
   const image = task.image === undefined ? undefined : raw(`${field}.image`)(task.image);
+  const build: Pick<RenderedTask, 'dockerfile' | 'requirements'> = {};
+  for (const key of ['dockerfile', 'requirements'] as const) {
+    const value = task[key];
+    if (value === undefined) continue;
+    const problems = new ProblemList();
+    build[key] = taskFilePath(raw(`${field}.${key}`)(value), `${field}.${key}`, problems);
+    problems.throwIfAny('Invalid Pipeline manifest');
+  }
   for (const p of task.params) values.get(p);
   const usedParams = [...values.used].sort();
   const paramValues = Object.fromEntries(usedParams.map((n) => [n, values.get(n)!]));
   parameterEnv(paramValues, `${field}`);
-  return { task, run, envs, usedParams, paramValues, ...(image !== undefined && { image }) };
+  return { task, run, envs, usedParams, paramValues, ...(image !== undefined && { image }), ...build };
 }
 
 /**

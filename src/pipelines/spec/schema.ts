@@ -93,6 +93,8 @@ export const TaskSchema = Type.Object(
     params: Type.Optional(Described(Type.Array(Type.String({ minLength: 1 })), 'params the task reads from TRAINYARD_PARAM_<NAME> without a {placeholder}; they join its cache key')),
     executor: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('docker'), Type.Literal('slurm'), Type.Literal('kubernetes')])),
     image: Type.Optional(Type.String({ minLength: 1 })),
+    dockerfile: Type.Optional(Described(Type.String({ minLength: 1 }), "Dockerfile to build the task's image from, relative to its work directory (executor: docker)")),
+    requirements: Type.Optional(Described(Type.String({ minLength: 1 }), 'pip requirements file, relative to the work directory, installed on top of `image` (executor: docker)')),
     resources: Type.Optional(Type.Object({ limits: Type.Optional(ResourceList), requests: Type.Optional(ResourceList) }, Strict)),
     envs: Type.Optional(Type.Array(Type.Object({ name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), value: Type.String() }, Strict))),
     retries: Type.Optional(RetriesSchema),

@@ -52,6 +52,10 @@ export interface TaskSpec {
   params: string[];
   executor: 'local' | 'docker' | 'slurm' | 'kubernetes';
   image?: string;
+  /** Relative to workDir; only with the docker executor. */
+  dockerfile?: string;
+  /** Relative to workDir, installed on top of `image`; only with the docker executor. */
+  requirements?: string;
   resources: { limits: ResourceAmounts; requests: ResourceAmounts };
   envs: { name: string; value: string }[];
   retries: RetryPolicy;

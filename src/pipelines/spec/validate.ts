@@ -84,7 +84,7 @@ function normalizeTask(name: string, t: TaskInput, params: PipelineSpec['params'
   }
   if (t.parameters !== undefined && t.entrypoint === undefined) problems.add(`${field}.parameters`, 'only for an entrypoint task');
   if (t.training !== undefined) {
-    for (const key of ['executor', 'image', 'resources', 'envs', 'timeout'] as const) {
+    for (const key of ['executor', 'image', 'dockerfile', 'requirements', 'resources', 'envs', 'timeout'] as const) {
       if (t[key] !== undefined) problems.add(`${field}.${key}`, `set it inside training: an inline training takes its ${key} from its own spec`);
     }
   }
@@ -113,6 +113,7 @@ function normalizeTask(name: string, t: TaskInput, params: PipelineSpec['params'
     if ((RESERVED_ENVS as readonly string[]).includes(e.name) || e.name.startsWith('TRAINYARD_')) problems.add(`${field}.envs[${i}].name`, `${e.name} is set by Trainyard for every task`);
   });
 
+  const build = t.training === undefined ? normalizeBuild(t, field, problems) : {};
   const resources = normalizeResources(isRecord(t.resources) ? t.resources : undefined, problems, `${field}.resources`);
   let timeout: number | undefined;
   if (t.timeout !== undefined) {
@@ -136,9 +137,33 @@ function normalizeTask(name: string, t: TaskInput, params: PipelineSpec['params'
   };
   if (t.description !== undefined) task.description = t.description;
   if (t.image !== undefined) task.image = t.image;
+  Object.assign(task, build);
   if (timeout !== undefined) task.timeout = timeout;
   if (t.cacheVersion !== undefined) task.cacheVersion = String(t.cacheVersion);
   return task;
+}
+
+/** `dockerfile` and `requirements`: files in the work directory that make the image, for the docker executor only. */
+function normalizeBuild(t: TaskInput, field: string, problems: ProblemList): Pick<TaskSpec, 'dockerfile' | 'requirements'> {
+  const out: Pick<TaskSpec, 'dockerfile' | 'requirements'> = {};
+  const executor = t.executor ?? 'local';
+  for (const key of ['dockerfile', 'requirements'] as const) {
+    const raw = t[key];
+    // An empty string is the schema's to report.
+    if (typeof raw !== 'string' || raw === '') continue;
+    if (executor !== 'docker') problems.add(`${field}.${key}`, `only for executor: docker (this task runs on the ${executor} executor, which builds no image)`);
+    out[key] = taskFilePath(raw, `${field}.${key}`, problems);
+  }
+  if (out.dockerfile !== undefined && out.requirements !== undefined) problems.add(`${field}.requirements`, 'give dockerfile or requirements, not both: a Dockerfile installs its own requirements');
+  if (out.dockerfile !== undefined && t.image !== undefined) problems.add(`${field}.image`, "not used with dockerfile: the Dockerfile's FROM names the base image");
+  return out;
+}
+
+/** A file inside the task's work directory: no absolute path, no '..' above it (also checked again after parameter substitution). */
+export function taskFilePath(path: string, field: string, problems: ProblemList): string {
+  const normalized = relativePath(path, field, problems);
+  if (normalized === '.') problems.add(field, `'${path}' must name a file inside the task's work directory`);
+  return normalized;
 }
 
 function normalizeOutputs(raw: TaskInput['outputs'], field: string, problems: ProblemList): OutputDecl[] {
