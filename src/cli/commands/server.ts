@@ -31,9 +31,13 @@ export function registerServerCommand(program: Command): void {
         // A signal during start-up (the port already answers while the dispatcher and schedules
         // start) must not close the services under the code still starting them.
         await starting.catch(() => undefined);
+        // Node closes the connections that are idle when closing starts; one whose request
+        // finishes later would stay open for the keep-alive timeout (72 s) and hold the exit.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
         try {
           await app.close();
         } finally {
+          clearInterval(sweep);
           await services.close();
           app.log.info('stopped');
         }

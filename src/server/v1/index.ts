@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
 import { AdminToken } from './admin-token.js';
 import { connectionRoutes } from './connections.js';
+import { serverClosing } from './log-stream.js';
 import { scheduleRoutes } from './pipelines-schedules.js';
 import { addPipelineSchemas } from './pipelines-schemas.js';
 import { pipelineRoutes } from './pipelines.js';
@@ -23,13 +24,14 @@ export async function registerV1Api(app: FastifyInstance, services: Services): P
   addPipelineSchemas(app);
   // Before the routes: the document is collected as routes are added.
   await registerOpenApi(app);
+  const closing = serverClosing(app);
   await app.register(
     async (v1) => {
       useV1Schemas(v1);
       acceptYamlBodies(v1);
-      trainingRoutes(v1, services.trainings);
+      trainingRoutes(v1, services.trainings, closing);
       connectionRoutes(v1, services.connections, adminToken);
-      pipelineRoutes(v1, services.pipelines);
+      pipelineRoutes(v1, services.pipelines, closing);
       scheduleRoutes(v1, services.schedules);
       await v1.register((raw) => sourceRoutes(raw, services.snapshots, services.config.sourceUploadLimit));
     },

@@ -2,7 +2,6 @@
  * /api/v1/pipelines: submit a pipeline (or plan one: --dry-run), list and read runs with each
  * task's state, follow a task's log, cancel a run.
  */
-import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +10,7 @@ import type { PipelineService, PipelineSubmitOptions } from '../../pipelines/ser
 import type { PipelineRunView } from '../../pipelines/view.js';
 import { RunStateSchema } from './pipelines-schemas.js';
 import { answer, errors, IdParams, Ref } from './schemas.js';
+import { sendLogStream } from './log-stream.js';
 import { YAML_TYPES } from './yaml-body.js';
 
 const tags = ['pipelines'];
@@ -41,7 +41,7 @@ function submission(body: unknown): { manifest: unknown; options: PipelineSubmit
   return { manifest: body, options: {} };
 }
 
-export function pipelineRoutes(scope: FastifyInstance, pipelines: PipelineService): void {
+export function pipelineRoutes(scope: FastifyInstance, pipelines: PipelineService, closing: AbortSignal): void {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post(
@@ -146,20 +146,7 @@ export function pipelineRoutes(scope: FastifyInstance, pipelines: PipelineServic
     async (req, reply) => {
       const { id, task } = req.params;
       await pipelines.task(id, task); // a wrong run or task is a 404, answered before the stream starts
-      const stop = new AbortController();
-      reply.raw.once('close', () => stop.abort());
-      const chunks = pipelines.logs(id, task, { follow: req.query.follow ?? false, signal: stop.signal });
-      return reply
-        .type('text/plain; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('x-content-type-options', 'nosniff')
-        .send(Readable.from(withHeadersFirst(chunks)));
+      return sendLogStream(reply, closing, (signal) => pipelines.logs(id, task, { follow: req.query.follow ?? false, signal }));
     },
   );
-}
-
-/** An empty first chunk sends the headers at once, so a client following a quiet task sees the answer start. */
-async function* withHeadersFirst(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
-  yield Buffer.alloc(0);
-  yield* chunks;
 }

@@ -1,11 +1,11 @@
 /** /api/v1/trainings: ModelTraining resources, their state timeline and their live logs. */
-import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TrainingService } from '../../trainings/service.js';
 import { bodyWithPathId } from './path-id.js';
 import { answer, errors, IdParams, ManifestBody, NoContent, TrainingEventRef, TrainingRef, TrainingStateSchema } from './schemas.js';
+import { sendLogStream } from './log-stream.js';
 import { YAML_TYPES } from './yaml-body.js';
 
 const tags = ['trainings'];
@@ -26,7 +26,7 @@ const LogText = {
   content: { 'text/plain': { schema: { type: 'string' } } },
 };
 
-export function trainingRoutes(scope: FastifyInstance, trainings: TrainingService): void {
+export function trainingRoutes(scope: FastifyInstance, trainings: TrainingService, closing: AbortSignal): void {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post(
@@ -146,25 +146,7 @@ export function trainingRoutes(scope: FastifyInstance, trainings: TrainingServic
     async (req, reply) => {
       const { id } = req.params;
       await trainings.get(id); // a missing training is a 404, answered before the stream starts
-      const stop = new AbortController();
-      // The client went away (or the answer is complete): the follower stops polling.
-      reply.raw.once('close', () => stop.abort());
-      const chunks = trainings.logs(id, { follow: req.query.follow ?? false, signal: stop.signal });
-      return reply
-        .type('text/plain; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('x-content-type-options', 'nosniff')
-        .send(Readable.from(withHeadersFirst(chunks)));
+      return sendLogStream(reply, closing, (signal) => trainings.logs(id, { follow: req.query.follow ?? false, signal }));
     },
   );
-}
-
-/**
- * An empty first chunk makes the server send the headers at once, so a client following a quiet
- * training sees the answer start instead of waiting for the first log line. (It survives only in
- * an object-mode stream, Readable.from's default: a byte stream drops empty chunks.)
- */
-async function* withHeadersFirst(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
-  yield Buffer.alloc(0);
-  yield* chunks;
 }
