@@ -49,6 +49,19 @@ function cpuNote(secondsPerRequest: number): string {
   return us >= 10_000 ? `server CPU ${(us / 1000).toFixed(1)} ms/request` : `server CPU ${Math.round(us)} µs/request`;
 }
 
+/** Requests per second of `once` called one after another for `ms`, after 500 warm-up calls; `timing` is called as the timed part begins. */
+async function sequentialRate(once: () => Promise<unknown>, ms: number, timing?: () => void): Promise<{ perSecond: number; requests: number }> {
+  for (let i = 0; i < 500; i++) await once();
+  timing?.();
+  let requests = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    await once();
+    requests++;
+  }
+  return { perSecond: requests / ((performance.now() - start) / 1000), requests };
+}
+
 /**
  * What this machine allows a sequential client at all: the same requests answered `{}` by a bare
  * node:http server with no routing, parsing or storage, in its own process. Requests per second
@@ -66,14 +79,7 @@ async function bareNodeRate(body: string): Promise<number> {
     });
     const client = new LoadClient(`http://127.0.0.1:${port}`);
     try {
-      for (let i = 0; i < 500; i++) await client.post('/', body);
-      let requests = 0;
-      const start = performance.now();
-      while (performance.now() - start < 2000) {
-        await client.post('/', body);
-        requests++;
-      }
-      return requests / ((performance.now() - start) / 1000);
+      return (await sequentialRate(() => client.post('/', body), 2000)).perSecond;
     } finally {
       client.close();
     }
@@ -174,18 +180,11 @@ export const trackingRows: Row<BenchContext>[] = [
         const reply = await client.post(path, `{"run_id":"${runId}","key":"loss","value":${1 / step},"timestamp":${T0 + step},"step":${step}}`);
         if (reply.status !== 200) throw new Error(`log-metric answered ${reply.status}: ${reply.body.slice(0, 300)}`);
       };
-      for (let i = 0; i < 500; i++) await once();
-      let requests = 0;
-      const cpu = server.cpuSeconds();
-      const start = performance.now();
-      while (performance.now() - start < 4000) {
-        await once();
-        requests++;
-      }
-      const seconds = (performance.now() - start) / 1000;
+      let cpu = 0;
+      const { perSecond, requests } = await sequentialRate(once, 4000, () => (cpu = server.cpuSeconds()));
       const ceiling = await bareNodeRate(`{"run_id":"${runId}","key":"loss","value":0.5,"timestamp":${T0},"step":1}`);
       return {
-        value: requests / seconds,
+        value: perSecond,
         note: `${cpuNote((server.cpuSeconds() - cpu) / requests)}; a bare node:http server answering {} does ${ceiling.toFixed(0)} requests/s here`,
       };
     },
