@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { CompiledQuery, sql, type Selectable, type Transaction } from 'kysely';
+import { CompiledQuery, type Selectable, type Transaction } from 'kysely';
 import { invalid, notFound } from '../errors.js';
 import type { Database, RunsTable } from '../store/schema.js';
+import type { DialectName } from '../store/dialect.js';
 import type { Db } from '../store/open.js';
 import { joinUri, type TrackingContext } from './context.js';
 import { RUN_STATUSES, jsonDouble, type KeyValue, type Run, type RunStatus } from './entities.js';
@@ -149,7 +150,7 @@ export class RunService {
       // The hot path (log-metric, metric-only log-batch) on SQLite: the same statements, run
       // synchronously in one transaction.
       const db = this.ctx.db;
-      const lookup = CompiledQuery.raw(RUN_LOOKUP_SQL, [runId]);
+      const lookup = runLookup('sqlite', runId);
       return exclusive((exec) => {
         const row = exec.all<RunRow>(lookup)[0];
         if (!row) throw notFound(`Run with id=${runId} not found`);
@@ -174,7 +175,7 @@ export class RunService {
   }
 
   async row(runId: string, db: Executor = this.ctx.db): Promise<RunRow> {
-    const row = (await runLookup(runId).execute(db)).rows[0];
+    const row = (await db.executeQuery(runLookup(this.ctx.dialect, runId))).rows[0];
     if (!row) throw notFound(`Run with id=${runId} not found`);
     return row;
   }
@@ -333,9 +334,7 @@ async function upsertTags(tx: Transaction<Database>, runUuid: string, tags: read
 }
 
 /** Every logging request starts here: plain SQL spares it the query builder's cost. */
-function runLookup(runId: string) {
-  return sql<RunRow>`select * from runs where run_uuid = ${runId}`;
+/** A run's row by id, as fixed SQL text: every logging request looks its run up, and the query builder would cost more than the lookup. */
+function runLookup(dialect: DialectName, runId: string): CompiledQuery<RunRow> {
+  return CompiledQuery.raw(`select * from runs where run_uuid = ${dialect === 'sqlite' ? '?' : '$1'}`, [runId]);
 }
-
-/** runLookup's SQLite text, for the synchronous hot path that skips the query builder. */
-const RUN_LOOKUP_SQL = 'select * from runs where run_uuid = ?';
