@@ -48,6 +48,29 @@ function refusesConnections(port: number): Promise<boolean> {
   });
 }
 
+function processGroupOf(pid: number): number {
+  // /proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces, so count from its ')'.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}
+
+async function killGroup(pgid: number): Promise<void> {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  // Bounded: where nothing reaps orphans, their zombies stay in the group (and write nothing).
+  for (let i = 0; i < 250; i++) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function completeResponse(text: string): boolean {
   const headEnd = text.indexOf('\r\n\r\n');
   if (headEnd < 0) return false;
@@ -146,6 +169,7 @@ describe.each(BACKENDS)('server shutdown on %s', (backend) => {
       text += decoder.decode(value, { stream: true });
     }
     const pid = Number(readFileSync(pidFile, 'utf8'));
+    const group = processGroupOf(pid);
     try {
       server.kill('SIGTERM');
       // Held by the open log stream, the exit would wait out the training; held by the stream's
@@ -155,7 +179,9 @@ describe.each(BACKENDS)('server shutdown on %s', (backend) => {
       for (;;) if ((await log.read()).done) break;
       expect(() => process.kill(pid, 0)).not.toThrow();
     } finally {
-      process.kill(pid, 'SIGKILL');
+      // The whole group, wrapper included: a wrapper that outlived its training would write the
+      // exit file into the training's folder while afterEach removes it.
+      await killGroup(group);
     }
   }, PROCESS_TEST_TIMEOUT);
 
