@@ -44,7 +44,7 @@ export async function openStore(uri: string, options: OpenOptions = {}): Promise
   const target = parseStoreUri(uri);
   const store = target.dialect === 'sqlite' ? openSqlite(target.path) : await openPostgres(target.url, options.poolSize ?? 10);
   try {
-    await migrate(store.db, options.migrate ?? 'auto');
+    await migrate(store.db, store.dialect, options.migrate ?? 'auto');
   } catch (err) {
     await store.close();
     throw err;
