@@ -66,11 +66,23 @@ interface RunQuery {
   order: OrderKey[];
 }
 
-function where(q: RunQuery, clauses: readonly Clause[], extra: RawBuilder<boolean>[] = [], run = sql.ref('r.run_uuid')): RawBuilder<unknown> {
+interface WhereOptions {
+  extra?: RawBuilder<boolean>[];
+  /**
+   * The runs come from walking latest_metrics o0, whose experiment_id already bounds them: the
+   * clauses correlate with o0's run id, and runs is not bounded by experiment a second time. Before
+   * PostgreSQL has statistics on a young table, that second bound made it scan the experiment's
+   * runs once per walked row (a 1,000-run search took 200 ms instead of 10).
+   */
+  walked?: boolean;
+}
+
+function where(q: RunQuery, clauses: readonly Clause[], { extra = [], walked = false }: WhereOptions = {}): RawBuilder<unknown> {
+  const run = sql.ref(walked ? 'o0.run_uuid' : 'r.run_uuid');
   const conditions = [
     ...extra,
     ...clauses.map((c) => clauseCondition(q.ctx.dialect, c, run)),
-    inList(sql.ref('r.experiment_id'), q.experimentIds, false),
+    ...(walked ? [] : [inList(sql.ref('r.experiment_id'), q.experimentIds, false)]),
     inList(sql.ref('r.lifecycle_stage'), q.stages, false),
   ];
   return sql.join(conditions, sql` AND `);
@@ -106,7 +118,7 @@ async function byMetricFirst(q: RunQuery, offset: number, limit: number): Promis
   const walk = (isNan: 0 | 1, conditions: RawBuilder<boolean>[], orderTerms: RawBuilder<unknown>[]) => sql<RunRow>`
     SELECT r.* FROM latest_metrics o0 CROSS JOIN runs r ${restJoins}
     WHERE o0.experiment_id IN (${sql.join(q.experimentIds)}) AND o0.key = ${first.key} AND o0.is_nan = ${isNan}
-      AND r.run_uuid = o0.run_uuid AND ${where(q, others, conditions, sql.ref('o0.run_uuid'))}
+      AND r.run_uuid = o0.run_uuid AND ${where(q, others, { extra: conditions, walked: true })}
     ORDER BY ${sql.join(orderTerms)} LIMIT ${need - rows.length}`;
 
   const valued = onKey.map((c) => metricCondition(sql.ref('o0.value'), sql.ref('o0.is_nan'), c));
@@ -119,7 +131,7 @@ async function byMetricFirst(q: RunQuery, offset: number, limit: number): Promis
   }
   if (rows.length < need && onKey.length === 0) {
     const missing = sql<boolean>`NOT EXISTS (SELECT 1 FROM latest_metrics x WHERE x.run_uuid = r.run_uuid AND x.key = ${first.key})`;
-    const result = await sql<RunRow>`SELECT r.* FROM runs r ${restJoins} WHERE ${where(q, others, [missing])} ORDER BY ${sql.join(rest.terms)} LIMIT ${need - rows.length}`.execute(
+    const result = await sql<RunRow>`SELECT r.* FROM runs r ${restJoins} WHERE ${where(q, others, { extra: [missing] })} ORDER BY ${sql.join(rest.terms)} LIMIT ${need - rows.length}`.execute(
       ctx.db,
     );
     rows.push(...result.rows);
