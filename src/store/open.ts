@@ -1,13 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type CompiledQuery, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type CompiledQuery, type SqliteDatabase, type SqliteStatement, type Transaction } from 'kysely';
 import { invalid } from '../errors.js';
 import type { Database } from './schema.js';
 import type { DialectName } from './dialect.js';
 import { migrate, type MigrateMode } from './migrate.js';
 
 export type Db = Kysely<Database>;
+/** The database or a transaction on it: what a query runs on. */
+export type Executor = Db | Transaction<Database>;
 
 export interface Store {
   db: Db;

@@ -2,12 +2,9 @@
  * How runs and their inputs and outputs sit in the `inputs` table, and loading the model links of
  * runs for the run entity (kept apart from the services so the run loader can use it freely).
  */
-import type { Transaction } from 'kysely';
-import type { Db } from '../store/open.js';
-import type { Database } from '../store/schema.js';
+import type { Executor } from '../store/open.js';
 import type { Run } from './entities.js';
 
-type Executor = Db | Transaction<Database>;
 
 /** How links sit in the `inputs` table: datasets and models feed runs; runs output models. */
 export const LINK = {

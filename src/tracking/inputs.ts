@@ -3,16 +3,13 @@
  * outputs, and the MLflow 2 model history tag (log-model).
  */
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import { invalid, notFound } from '../errors.js';
-import type { Db } from '../store/open.js';
-import type { Database } from '../store/schema.js';
+import type { Executor } from '../store/open.js';
 import type { TrackingContext } from './context.js';
 import { LINK } from './inputs-links.js';
 import { requireActive, type RunService } from './runs.js';
 import { LIMITS } from './validation.js';
 
-type Executor = Db | Transaction<Database>;
 
 export const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
 const MAX_DATASETS_PER_REQUEST = 1000;

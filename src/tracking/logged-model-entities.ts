@@ -1,13 +1,12 @@
 /**
  * MLflow 3 logged models in MLflow's JSON shape, built from rows with a fixed number of set queries.
  */
-import type { Selectable, Transaction } from 'kysely';
-import type { Db } from '../store/open.js';
-import type { Database, LoggedModelsTable } from '../store/schema.js';
+import type { Selectable } from 'kysely';
+import type { Executor } from '../store/open.js';
+import type { LoggedModelsTable } from '../store/schema.js';
 import { jsonDouble, type JsonDouble, type KeyValue } from './entities.js';
 
 export type LoggedModelRow = Selectable<LoggedModelsTable>;
-type Executor = Db | Transaction<Database>;
 
 export const LOGGED_MODEL_STATUSES = ['LOGGED_MODEL_PENDING', 'LOGGED_MODEL_READY', 'LOGGED_MODEL_UPLOAD_FAILED'] as const;
 export type LoggedModelStatus = (typeof LOGGED_MODEL_STATUSES)[number];

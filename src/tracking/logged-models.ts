@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import { proxyPathOf } from '../artifacts/proxy-uri.js';
 import { listUnderRoot, type RunArtifactFile } from '../artifacts/run-listing.js';
 import type { ArtifactDownload, ArtifactStore } from '../artifacts/store.js';
 import { invalid, notFound } from '../errors.js';
-import type { Db } from '../store/open.js';
-import type { Database } from '../store/schema.js';
+import type { Executor } from '../store/open.js';
 import { joinUri, type TrackingContext } from './context.js';
 import type { KeyValue } from './entities.js';
 import type { ExperimentService } from './experiments.js';
@@ -13,8 +11,6 @@ import { loadLoggedModels, LOGGED_MODEL_STATUSES, type LoggedModel, type LoggedM
 import { generateRunName } from './names.js';
 import { validateTag } from './runs.js';
 import { LIMITS, validateKey, validateLength, validateParamValue } from './validation.js';
-
-type Executor = Db | Transaction<Database>;
 
 const NAME_LENGTH = 500;
 // The name becomes part of `models:/` URIs and file names on the client side.

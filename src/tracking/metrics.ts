@@ -1,7 +1,6 @@
-import { CompiledQuery, type Transaction } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { dialectOf, type DialectName } from '../store/dialect.js';
-import type { Database } from '../store/schema.js';
-import type { Db } from '../store/open.js';
+import type { Executor } from '../store/open.js';
 import { invalid } from '../errors.js';
 import { jsonDouble, type Metric } from './entities.js';
 import { encodeChunk, type Point } from './metric-chunks.js';
@@ -18,7 +17,6 @@ export interface MetricInput {
   datasetDigest?: string;
 }
 
-type Executor = Db | Transaction<Database>;
 
 /**
  * Appends metric points to a run: one chunk per key, and the run's latest value per key moved

@@ -3,7 +3,7 @@ import { CompiledQuery, type Selectable, type Transaction } from 'kysely';
 import { invalid, notFound } from '../errors.js';
 import type { Database, RunsTable } from '../store/schema.js';
 import type { DialectName } from '../store/dialect.js';
-import type { Db } from '../store/open.js';
+import type { Executor } from '../store/open.js';
 import { joinUri, type TrackingContext } from './context.js';
 import { RUN_STATUSES, jsonDouble, type KeyValue, type Run, type RunStatus } from './entities.js';
 import type { ExperimentService } from './experiments.js';
@@ -16,7 +16,6 @@ import { LIMITS, validateKey, validateLength, validateParamValue, validateTagVal
 export const RUN_NAME_TAG = 'mlflow.runName';
 
 type RunRow = Selectable<RunsTable>;
-type Executor = Db | Transaction<Database>;
 
 export interface CreateRunInput {
   experimentId?: string;

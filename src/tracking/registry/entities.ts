@@ -2,13 +2,12 @@
  * Registered models and model versions in MLflow's JSON shape, and the loaders that build them
  * from rows with a fixed number of set queries (never one query per row).
  */
-import type { Selectable, Transaction } from 'kysely';
-import type { Db } from '../../store/open.js';
-import type { Database, ModelVersionsTable, RegisteredModelsTable } from '../../store/schema.js';
+import type { Selectable } from 'kysely';
+import type { Executor } from '../../store/open.js';
+import type { ModelVersionsTable, RegisteredModelsTable } from '../../store/schema.js';
 import type { KeyValue } from '../entities.js';
 import { DELETED_STAGE } from './validation.js';
 
-export type Executor = Db | Transaction<Database>;
 export type RegisteredModelRow = Selectable<RegisteredModelsTable>;
 export type ModelVersionRow = Selectable<ModelVersionsTable>;
 

@@ -1,6 +1,7 @@
 /** Finding a registered model or a live model version, or answering 404 as MLflow does. */
 import { notFound } from '../../errors.js';
-import type { Executor, ModelVersionRow, RegisteredModelRow } from './entities.js';
+import type { Executor } from '../../store/open.js';
+import type { ModelVersionRow, RegisteredModelRow } from './entities.js';
 import { DELETED_STAGE, parseVersion } from './validation.js';
 
 export const modelNotFound = (name: string) => notFound(`Registered Model with name=${name} not found`);

@@ -1,6 +1,7 @@
 import { invalid, notFound } from '../../errors.js';
 import type { TrackingContext } from '../context.js';
-import { loadVersions, type Executor, type ModelVersion, type ModelVersionRow } from './entities.js';
+import type { Executor } from '../../store/open.js';
+import { loadVersions, type ModelVersion, type ModelVersionRow } from './entities.js';
 import { requireModel, requireVersion } from './lookup.js';
 import { isLocalSource, localRootFor, resolveStorageLocation, validateSource } from './source.js';
 import { canonicalStage, DELETED_STAGE, requireArchivableStage, validateModelName, validateRegistryTag, validateRegistryTags } from './validation.js';

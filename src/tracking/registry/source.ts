@@ -5,7 +5,7 @@
 import { posix, relative, resolve as resolvePath, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalid, notFound } from '../../errors.js';
-import type { Executor } from './entities.js';
+import type { Executor } from '../../store/open.js';
 import { DELETED_STAGE } from './validation.js';
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):(\/\/[^/?#]*)?([^?#]*)/;
