@@ -2,6 +2,7 @@
  * How runs and their inputs and outputs sit in the `inputs` table, and loading the model links of
  * runs for the run entity (kept apart from the services so the run loader can use it freely).
  */
+import type { CompiledQuery } from 'kysely';
 import type { Executor } from '../store/open.js';
 import type { Run } from './entities.js';
 
@@ -16,7 +17,7 @@ export const LINK = {
 export type ModelLink = { source_type: string; source_id: string; destination_id: string; step: number };
 
 /** The model inputs and outputs of runs, for `attachModelLinks`. */
-export function queryModelLinks(db: Executor, runIds: readonly string[]): Promise<ModelLink[]> {
+export function modelLinksQuery(db: Executor, runIds: readonly string[]): CompiledQuery<ModelLink> {
   return db
     .selectFrom('inputs')
     .select(['source_type', 'source_id', 'destination_id', 'step'])
@@ -28,7 +29,7 @@ export function queryModelLinks(db: Executor, runIds: readonly string[]): Promis
     )
     .orderBy('step')
     .orderBy('input_uuid')
-    .execute();
+    .compile();
 }
 
 /** Fills `inputs.model_inputs` and `outputs.model_outputs` of runs keyed by run id. */

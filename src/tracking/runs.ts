@@ -4,10 +4,10 @@ import { invalid, notFound } from '../errors.js';
 import type { Database, RunsTable } from '../store/schema.js';
 import type { DialectName } from '../store/dialect.js';
 import type { Executor } from '../store/open.js';
-import { joinUri, type TrackingContext } from './context.js';
+import { joinUri, readTogether, type TrackingContext } from './context.js';
 import { RUN_STATUSES, jsonDouble, type KeyValue, type Run, type RunStatus } from './entities.js';
 import type { ExperimentService } from './experiments.js';
-import { attachModelLinks, queryModelLinks } from './inputs-links.js';
+import { attachModelLinks, modelLinksQuery } from './inputs-links.js';
 import { appendLoggedModelMetrics } from './logged-model-metrics.js';
 import { appendMetrics, metricWrites, type MetricInput } from './metrics.js';
 import { generateRunName } from './names.js';
@@ -189,10 +189,10 @@ export class RunService {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.run_uuid);
     const { db } = this.ctx;
-    const [params, tags, metrics, inputs, modelLinks] = await Promise.all([
-      db.selectFrom('params').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).execute(),
-      db.selectFrom('tags').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).execute(),
-      db.selectFrom('latest_metrics').select(['run_uuid', 'key', 'value', 'is_nan', 'timestamp', 'step']).where('run_uuid', 'in', ids).execute(),
+    const [params, tags, metrics, inputs, modelLinks] = await readTogether(this.ctx, [
+      db.selectFrom('params').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).compile(),
+      db.selectFrom('tags').select(['run_uuid', 'key', 'value']).where('run_uuid', 'in', ids).compile(),
+      db.selectFrom('latest_metrics').select(['run_uuid', 'key', 'value', 'is_nan', 'timestamp', 'step']).where('run_uuid', 'in', ids).compile(),
       db
         .selectFrom('inputs')
         .innerJoin('datasets', 'datasets.dataset_uuid', 'inputs.source_id')
@@ -209,8 +209,8 @@ export class RunService {
         .where('inputs.destination_type', '=', 'RUN')
         .where('inputs.source_type', '=', 'DATASET')
         .where('inputs.destination_id', 'in', ids)
-        .execute(),
-      queryModelLinks(db, ids),
+        .compile(),
+      modelLinksQuery(db, ids),
     ]);
     const inputTags =
       inputs.length === 0
@@ -332,7 +332,6 @@ async function upsertTags(tx: Transaction<Database>, runUuid: string, tags: read
     .execute();
 }
 
-/** Every logging request starts here: plain SQL spares it the query builder's cost. */
 /** A run's row by id, as fixed SQL text: every logging request looks its run up, and the query builder would cost more than the lookup. */
 function runLookup(dialect: DialectName, runId: string): CompiledQuery<RunRow> {
   return CompiledQuery.raw(`select * from runs where run_uuid = ${dialect === 'sqlite' ? '?' : '$1'}`, [runId]);
