@@ -93,8 +93,7 @@ export class TrainingService {
   /** Replaces the spec and runs the training again; a running generation is cancelled first. */
   async edit(input: unknown, options: SubmitOptions = {}): Promise<ModelTraining> {
     const { id, spec, sourceHash } = await this.validate(input, options);
-    const existing = await this.repo.require(id);
-    await this.stopGeneration(existing, 'edited: this generation was replaced');
+    const existing = await this.stopGeneration(await this.repo.require(id), 'edited: this generation was replaced');
     // The replaced generation's job ends unobserved (it is no longer current), so close its run here.
     if (!FINISHED_STATES.includes(existing.state as never) && existing.run_id) await endRun(this.deps, existing.run_id, 'cancelled');
     const row = await this.repo.schedule(id, spec, sourceHash, existing);
@@ -122,8 +121,7 @@ export class TrainingService {
   }
 
   async delete(id: string): Promise<void> {
-    const row = await this.repo.require(id);
-    await this.stopGeneration(row, 'deleted');
+    const row = await this.stopGeneration(await this.repo.require(id), 'deleted');
     await this.repo.delete(id);
     const job = row.job_id === null ? undefined : await this.deps.dispatcher.settled(row.job_id);
     if (job === undefined || isTerminal(job.state)) await rm(join(trainingsRoot(this.deps.home), id), { recursive: true, force: true });
@@ -198,19 +196,29 @@ export class TrainingService {
     if (changed && current?.run_id) await endRun(this.deps, current.run_id, 'failed');
   }
 
-  /** Stops whatever the current generation is doing: preparation, a queued or a running job. */
-  private async stopGeneration(row: TrainingRow, why: string): Promise<void> {
-    if (FINISHED_STATES.includes(row.state as never)) return;
-    this.preparing.get(row.id)?.controller.abort();
+  /**
+   * Stops whatever the current generation is doing: preparation, a queued or a running job.
+   * Returns the row as it is once the preparation has stopped (it may have queued a job).
+   */
+  private async stopGeneration(row: TrainingRow, why: string): Promise<TrainingRow> {
+    if (FINISHED_STATES.includes(row.state as never)) return row;
+    // A preparation stops at its next step (fetches take the signal). Waiting for it means nothing
+    // of it writes into a workspace being deleted, and a job it queued meanwhile is seen below.
+    const preparing = this.preparing.get(row.id);
+    preparing?.controller.abort();
+    await preparing?.done;
+    if (preparing) row = (await this.repo.get(row.id)) ?? row;
+    if (FINISHED_STATES.includes(row.state as never)) return row;
     const job = row.job_id === null ? undefined : await this.deps.dispatcher.queue.get(row.job_id);
     if (job !== undefined) {
       await this.deps.dispatcher.cancel(job.id);
-      return;
+      return row;
     }
     // Not queued yet: the preparation stops at its next step and never queues a job for a cancelled training.
     const changed = await this.repo.update(row.id, row.generation, { state: 'cancelled', reason: 'Cancelled', message: `${why} before it started`, finished_at: Date.now() }, why, ['scheduling']);
     const current = await this.repo.get(row.id);
     if (changed && current?.run_id) await endRun(this.deps, current.run_id, 'cancelled');
+    return current ?? row;
   }
 
   private async current(job: JobRecord): Promise<TrainingRow | undefined> {

@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ApiError, V1Client, type ModelTraining, type TrainingManifestInput } from '../../src/clients/index.js';
 import { uploadSource } from '../../src/clients/v1-sources.js';
+import { trainingsRoot } from '../../src/trainings/workspace.js';
 import { BACKENDS } from '../support/backends.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { EXAMPLES } from '../trainings/support.js';
@@ -247,5 +250,38 @@ describe.each(BACKENDS)('/api/v1/trainings on %s', (backend) => {
     await expect(client.getTraining('other-model')).rejects.toMatchObject({ status: 404, errorCode: 'RESOURCE_DOES_NOT_EXIST' });
     await expect(client.deleteTraining('other-model')).rejects.toMatchObject({ status: 404 });
     expect((await client.listTrainings({ modelName: 'rent' })).map((t) => t.id)).toEqual([]);
+  });
+
+  it('deletes a training whose data is still downloading: the download stops and nothing is written after', async () => {
+    // A data source that sends a little and then stalls, the way a slow remote file does.
+    let requested!: () => void;
+    const downloading = new Promise<void>((resolve) => (requested = resolve));
+    const closed: Promise<void>[] = [];
+    const slow = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv', 'content-length': String(1 << 30) });
+      res.write('a,b\n1,2\n');
+      closed.push(new Promise((resolve) => res.once('close', () => resolve())));
+      requested();
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      await client.createConnection({ id: 'slow-http', spec: { type: 'http', uri: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/big.csv` } });
+      await client.createTraining(manifest('downloading', (m) => (m.spec.data = [{ connName: 'slow-http', localPath: 'data/big.csv' }])));
+      await downloading;
+      const folder = join(trainingsRoot(server.home), 'downloading');
+      expect(existsSync(folder)).toBe(true);
+
+      await client.deleteTraining('downloading');
+      // The preparation stopped before the delete answered: the download's connection is closed,
+      // and the folder it was writing into is gone and stays gone.
+      await Promise.all(closed);
+      expect(existsSync(folder)).toBe(false);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(existsSync(folder)).toBe(false);
+      await expect(client.getTraining('downloading')).rejects.toMatchObject({ status: 404 });
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    }
   });
 });
