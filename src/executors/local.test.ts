@@ -14,8 +14,8 @@ const groups: number[] = [];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'trainyard-local-'));
 });
-afterEach(() => {
-  killGroups(groups.splice(0));
+afterEach(async () => {
+  await killGroups(groups.splice(0));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -144,7 +144,7 @@ describe('LocalExecutor', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await once(child, 'exit');
     expect(JSON.parse(out)).toEqual({ exitCode: 4, reason: 'failed', message: 'exited with code 4' });
-  });
+  }, 120_000);
 
   it('cleanup removes the exit and handle files unless kept', async () => {
     const exec = executor();

@@ -101,5 +101,5 @@ describe.each([
     expect(got.bytes).toBe(size);
     expect(got.sha256).toBe(sent);
     expect(peakRss() - before).toBeLessThan(MAX_PEAK_GROWTH);
-  });
+  }, 180_000);
 });

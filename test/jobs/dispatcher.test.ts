@@ -162,7 +162,8 @@ describe.each(BACKENDS)('dispatcher on %s', (backend) => {
   });
 
   it('stops a job at its timeout and says so', async () => {
-    const d = env.dispatcher();
+    // A grace period long enough for a loaded machine: the job must go on SIGTERM, not SIGKILL.
+    const d = env.dispatcher({ graceMs: 10_000 });
     const ev = recordEvents(d);
     await d.start();
     const job = await d.enqueue(env.job('sleep 300', { timeoutSeconds: 0.3 }), 'local');

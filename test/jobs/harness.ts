@@ -86,7 +86,7 @@ export function useJobTestEnv(backend: BackendName): JobTestEnv {
   afterEach(async () => {
     await Promise.all(dispatchers.splice(0).map((d) => d.stop()));
     const jobs = await env.queue.list({});
-    killGroups(jobs.flatMap((j) => (j.handle ? [Number(j.handle.ref.pgid)] : [])));
+    await killGroups(jobs.flatMap((j) => (j.handle ? [Number(j.handle.ref.pgid)] : [])));
     await env.store.db.deleteFrom('jobs').execute();
     await Promise.all(stores.splice(0).map((s) => s.close()));
     rmSync(env.dir, { recursive: true, force: true });

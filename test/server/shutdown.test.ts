@@ -14,6 +14,7 @@ import { uploadSource } from '../../src/clients/v1-sources.js';
 import { parseStoreUri } from '../../src/store/open.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.js';
 import { Http, ml } from '../support/http.js';
+import { killGroups, processGroupOf } from '../support/processes.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 /** Each test starts server processes from source (tsx); on a busy two-core machine that alone takes seconds. */
@@ -46,29 +47,6 @@ function refusesConnections(port: number): Promise<boolean> {
     });
     s.once('error', () => resolve(true));
   });
-}
-
-function processGroupOf(pid: number): number {
-  // /proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces, so count from its ')'.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-}
-
-async function killGroup(pgid: number): Promise<void> {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    return;
-  }
-  // Bounded: where nothing reaps orphans, their zombies stay in the group (and write nothing).
-  for (let i = 0; i < 250; i++) {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function completeResponse(text: string): boolean {
@@ -181,7 +159,7 @@ describe.each(BACKENDS)('server shutdown on %s', (backend) => {
     } finally {
       // The whole group, wrapper included: a wrapper that outlived its training would write the
       // exit file into the training's folder while afterEach removes it.
-      await killGroup(group);
+      await killGroups([group]);
     }
   }, PROCESS_TEST_TIMEOUT);
 

@@ -234,7 +234,8 @@ describe.each(BACKENDS)('/api/v1/trainings on %s', (backend) => {
     // A follower that stops by `break` ends its request too.
     for await (const chunk of client.trainingLogs('sleeper', { follow: true })) if (chunk.length > 0) break;
 
-    expect((await client.getTraining('sleeper')).status.state).toBe('running');
+    // The program's first output can come before the dispatcher has recorded that it started.
+    expect((await waitFor('sleeper', ['running', ...FINISHED])).status.state).toBe('running');
     const cancelled = await client.cancelTraining('sleeper');
     expect(['running', 'cancelled']).toContain(cancelled.status.state);
     const done = await waitFor('sleeper');

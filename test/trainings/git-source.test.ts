@@ -175,13 +175,22 @@ describe('git sources', () => {
     });
 
     it('fails naming the connection, URI and reference, without the key, and leaves no key file behind', async () => {
-      const before = readdirSync(tmpdir()).filter((n) => n.startsWith('trainyard-git-')).length;
-      // Nothing listens on port 9 of loopback: ssh fails to connect.
-      const conn = connection('ssh://git@127.0.0.1:9/models.git', { keySecret: key, publicKey: hostKey });
-      const err = await fetchGitSource({ connection: conn, reference: 'main', dest: dest() }).catch((e: Error) => e);
-      expect((err as Error).message).toMatch(/^Cannot fetch the source from git connection 'models-repo' \(ssh:\/\/git@127\.0\.0\.1:9\/models\.git\) at reference 'main': git ls-remote failed: /);
-      expect((err as Error).message).not.toContain('PRIVATE KEY');
-      expect(readdirSync(tmpdir()).filter((n) => n.startsWith('trainyard-git-')).length).toBe(before);
+      // A temp folder of its own: other test files fetching from git at the same time use the shared one.
+      const ownTmp = mkdtempSync(join(tmpdir(), 'trainyard-git-test-'));
+      const sharedTmp = process.env.TMPDIR;
+      process.env.TMPDIR = ownTmp;
+      try {
+        // Nothing listens on port 9 of loopback: ssh fails to connect.
+        const conn = connection('ssh://git@127.0.0.1:9/models.git', { keySecret: key, publicKey: hostKey });
+        const err = await fetchGitSource({ connection: conn, reference: 'main', dest: dest() }).catch((e: Error) => e);
+        expect((err as Error).message).toMatch(/^Cannot fetch the source from git connection 'models-repo' \(ssh:\/\/git@127\.0\.0\.1:9\/models\.git\) at reference 'main': git ls-remote failed: /);
+        expect((err as Error).message).not.toContain('PRIVATE KEY');
+        expect(readdirSync(ownTmp)).toEqual([]);
+      } finally {
+        if (sharedTmp === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = sharedTmp;
+        rmSync(ownTmp, { recursive: true, force: true });
+      }
     });
   });
 });

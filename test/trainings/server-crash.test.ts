@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/clients/index.js';
 import { uploadSource } from '../../src/clients/v1-sources.js';
 import type { ModelTraining } from '../../src/trainings/resource.js';
+import { killGroups } from '../support/processes.js';
 import { freePort, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { EXAMPLES, exampleManifest } from './support.js';
 
@@ -38,7 +39,7 @@ describe('a server killed mid-training', () => {
   let server: ServerProcess | undefined;
   afterAll(async () => {
     await server?.stop();
-    for (const g of groupsRunning('sleep 31.25')) process.kill(-g, 'SIGKILL');
+    await killGroups(groupsRunning('sleep 31.25'));
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -139,7 +139,7 @@ describe('web UI: trainings, models, connections, pipelines', () => {
     expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
     await expect.poll(() => runPage.getByTestId('log-view').innerText(), { timeout: 20_000 }).toContain('Model: rent =');
     await runPage.close();
-  });
+  }, 120_000);
 
   it('cancels a running training and runs it again', async () => {
     const stop = join(scratch, 'stop-cancel');
@@ -157,7 +157,7 @@ describe('web UI: trainings, models, connections, pipelines', () => {
     expect(rerun.status).toMatchObject({ state: 'succeeded', generation: 2 });
     await expect.poll(() => page.locator('.page-head [data-status]').getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
     expect(existsSync(stop)).toBe(true);
-  });
+  }, 120_000);
 
   it('lists connections with their secrets masked', async () => {
     await client.createConnection({ id: 'web-s3', spec: { type: 's3', uri: 's3://bucket/data', region: 'eu-west-1', keyID: 'AKIAWEB', keySecret: 'super-secret-value' } });
