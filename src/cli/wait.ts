@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FINISHED_STATES } from '../trainings/resource.js';
 import type { ModelTraining, TrainyardApi } from './api.js';
 import { CliError, EXIT_INTERRUPTED, EXIT_TIMEOUT } from './errors.js';
+import { interruptible } from './interrupt.js';
 import { formatElapsed } from './output.js';
 import type { ProgressView } from './progress.js';
 import { watchTraining, type WatchResult } from './watch.js';
@@ -18,22 +19,12 @@ export interface WaitOptions {
 }
 
 export async function waitForTraining(api: TrainyardApi, id: string, view: ProgressView, options: WaitOptions = {}): Promise<ModelTraining> {
-  const interrupt = new AbortController();
-  const onSignal = () => {
-    if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
-    interrupt.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let result: WatchResult;
-  try {
-    const timeoutMs = options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000;
-    result = await watchTraining(api, id, view, { timeoutMs, signal: interrupt.signal });
-    if (result.outcome === 'timeout' || result.outcome === 'interrupted') await stopWaiting(api, result, view, options.timeoutSeconds);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const timeoutMs = options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000;
+  const result = await interruptible(async (signal) => {
+    const watched = await watchTraining(api, id, view, { timeoutMs, signal });
+    if (watched.outcome === 'timeout' || watched.outcome === 'interrupted') await stopWaiting(api, watched, view, options.timeoutSeconds);
+    return watched;
+  });
   const t = result.training;
   if (result.outcome === 'edited') {
     throw new CliError(`training ${id} was edited meanwhile (now generation ${t.status.generation}); stopped waiting for the generation this command submitted`);

@@ -11,7 +11,7 @@ import { BACKENDS } from '../support/backends.js';
 import { eventually } from '../support/processes.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { waitForState } from '../trainings/support.js';
-import { buildCli, EXAMPLES, type Cli } from './support.js';
+import { buildCli, variant, type Cli } from './support.js';
 
 let cli: Cli;
 beforeAll(async () => {
@@ -33,19 +33,7 @@ describe.each(BACKENDS)('an embedded command killed while a server runs, on %s',
   it('leaves its running job to the server, which takes it over after the stale interval and settles the training', { timeout: 90_000 }, async () => {
     const id = `orphan-${backend}`;
     const release = join(cli.dir, `release-${backend}`);
-    const file = join(cli.dir, `${id}.yaml`);
-    writeFileSync(
-      file,
-      [
-        'kind: ModelTraining',
-        `id: ${id}`,
-        'spec:',
-        `  model: {name: ${id}, version: "1.0"}`,
-        '  toolchain: command',
-        `  command: ${JSON.stringify(`echo waiting; while [ ! -e ${release} ]; do sleep 0.1; done; echo released`)}`,
-        `  algorithmSource: {local: {path: ${JSON.stringify(join(EXAMPLES, 'quickstart'))}}}`,
-      ].join('\n'),
-    );
+    const file = variant(cli, id, `echo waiting; while [ ! -e ${release} ]; do sleep 0.1; done; echo released`);
     const env = { TRAINYARD_HOME: server.home, TRAINYARD_BACKEND_STORE_URI: server.services.config.backendStoreUri };
     const killed = await cli.run(['train', 'create', '-f', file], { env, interruptWhen: /^waiting$/m, interruptWith: 'SIGKILL' });
     expect(killed.code, killed.stderr).toBeNull();

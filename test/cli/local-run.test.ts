@@ -2,25 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
-import { buildCli, EXAMPLES, type Cli } from './support.js';
-
-/** The quickstart manifest with another id and command, its source still the example folder. */
-function variant(cli: Cli, id: string, command: string): string {
-  const file = join(cli.dir, `${id}.yaml`);
-  writeFileSync(
-    file,
-    [
-      'kind: ModelTraining',
-      `id: ${id}`,
-      'spec:',
-      `  model: {name: ${id}, version: "1.0"}`,
-      '  toolchain: command',
-      `  command: ${JSON.stringify(command)}`,
-      `  algorithmSource: {local: {path: ${JSON.stringify(join(EXAMPLES, 'quickstart'))}}}`,
-    ].join('\n'),
-  );
-  return file;
-}
+import { buildCli, EXAMPLES, variant, type Cli } from './support.js';
 
 function zipEntries(file: string): Promise<string[]> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@
  * external; each module keeps its own import.meta.url so paths relative to the source still hold.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,3 +109,21 @@ function runNode(main: string, args: string[], options: RunOptions): Promise<Cli
 
 /** The example manifests' folder. */
 export const EXAMPLES = join(REPO, 'examples');
+
+/** The quickstart manifest with another id and command, its source still the example folder. */
+export function variant(cli: Cli, id: string, command: string): string {
+  const file = join(cli.dir, `${id}.yaml`);
+  writeFileSync(
+    file,
+    [
+      'kind: ModelTraining',
+      `id: ${id}`,
+      'spec:',
+      `  model: {name: ${id}, version: "1.0"}`,
+      '  toolchain: command',
+      `  command: ${JSON.stringify(command)}`,
+      `  algorithmSource: {local: {path: ${JSON.stringify(join(EXAMPLES, 'quickstart'))}}}`,
+    ].join('\n'),
+  );
+  return file;
+}

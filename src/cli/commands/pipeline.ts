@@ -8,6 +8,7 @@ import { parseParamArgs } from '../../pipelines/spec/params.js';
 import type { PipelinePlan } from '../../pipelines/plan.js';
 import type { PipelineRunView } from '../../pipelines/view.js';
 import { CliError, EXIT_INTERRUPTED, EXIT_TIMEOUT } from '../errors.js';
+import { interruptible } from '../interrupt.js';
 import { formatAge, formatElapsed, OUTPUT_HELP, parseOutputFormat, render, renderTable, type Column } from '../output.js';
 import { parseTimeout, say, withServer, type ServerOpts } from './common.js';
 import { readManifestFile, withPipelineApi, type PipelineApi } from './pipeline-api.js';
@@ -129,16 +130,9 @@ function noWaitRefused(): never {
 
 /** Follows a run until it ends, drawing its DAG. Ctrl-C or --timeout: a server keeps the run; embedded, it is cancelled. */
 async function waitForRun(api: PipelineApi, id: string, view: DagView, timeoutSeconds: number | undefined): Promise<PipelineRunView> {
-  const interrupt = new AbortController();
-  const onSignal = () => {
-    if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
-    interrupt.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   const started = Date.now();
   const deadline = timeoutSeconds === undefined ? Infinity : started + timeoutSeconds * 1000;
-  try {
+  return interruptible(async (interrupted) => {
     for (;;) {
       const run = await api.get(id);
       view.update(run, Date.now() - started);
@@ -146,8 +140,8 @@ async function waitForRun(api: PipelineApi, id: string, view: DagView, timeoutSe
         view.freeze();
         return run;
       }
-      if (interrupt.signal.aborted || Date.now() > deadline) {
-        const timedOut = !interrupt.signal.aborted;
+      if (interrupted.aborted || Date.now() > deadline) {
+        const timedOut = !interrupted.aborted;
         const why = timedOut ? `stopped waiting after --timeout ${timeoutSeconds}s` : 'interrupted';
         const code = timedOut ? EXIT_TIMEOUT : EXIT_INTERRUPTED;
         view.freeze();
@@ -157,12 +151,9 @@ async function waitForRun(api: PipelineApi, id: string, view: DagView, timeoutSe
         const settled = await settle(api, id);
         throw new CliError(`${why}: pipeline run ${id} ${settled?.state ?? 'is being cancelled'}`, code);
       }
-      await sleep(view.tty ? 150 : 500, undefined, { signal: interrupt.signal }).catch(() => undefined);
+      await sleep(view.tty ? 150 : 500, undefined, { signal: interrupted }).catch(() => undefined);
     }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
 
 async function settle(api: PipelineApi, id: string): Promise<PipelineRunView | undefined> {
