@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { TrainyardError } from '../../errors.js';
+import { problemsOf } from '../../../test/support/problems.js';
 import { renderTasks } from './render.js';
 import { validatePipeline } from './validate.js';
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    return ((err as TrainyardError).problems ?? []).map((p) => `${p.field}: ${p.message}`);
-  }
-  return [];
-}
 
 const pipeline = (tasks: Record<string, unknown>, params?: Record<string, unknown>) => ({ kind: 'Pipeline', name: 'p', ...(params && { params }), tasks });
 

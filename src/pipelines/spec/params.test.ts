@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ProblemList, TrainyardError } from '../../errors.js';
+import { problemsOf } from '../../../test/support/problems.js';
+import { ProblemList } from '../../errors.js';
 import { normalizeParamDecls, parseParamArgs, resolveParams } from './params.js';
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    return ((err as TrainyardError).problems ?? []).map((p) => `${p.field}: ${p.message}`);
-  }
-  return [];
-}
 
 describe('pipeline parameters', () => {
   const problems = new ProblemList();

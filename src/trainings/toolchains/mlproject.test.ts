@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TrainyardError } from '../../errors.js';
+import { problemsOf } from '../../../test/support/problems.js';
 import { loadMLproject, parseMLproject } from './mlproject.js';
 
 let dir: string;
@@ -27,16 +27,6 @@ entry_points:
   validate:
     command: python3 validate.py
 `;
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(TrainyardError);
-    return ((err as TrainyardError).problems ?? []).map((p) => `${p.field}: ${p.message}`);
-  }
-  throw new Error('expected an error');
-}
 
 describe('parseMLproject', () => {
   it('reads name, entry points, parameter types and defaults as written', () => {
