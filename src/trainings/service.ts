@@ -214,7 +214,7 @@ export class TrainingService {
       await this.deps.dispatcher.cancel(job.id);
       return row;
     }
-    // Not queued yet: the preparation stops at its next step and never queues a job for a cancelled training.
+    // Never queued: the preparation has stopped (or had already failed) without a job.
     const changed = await this.repo.update(row.id, row.generation, { state: 'cancelled', reason: 'Cancelled', message: `${why} before it started`, finished_at: Date.now() }, why, ['scheduling']);
     const current = await this.repo.get(row.id);
     if (changed && current?.run_id) await endRun(this.deps, current.run_id, 'cancelled');

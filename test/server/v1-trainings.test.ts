@@ -253,7 +253,7 @@ describe.each(BACKENDS)('/api/v1/trainings on %s', (backend) => {
     expect((await client.listTrainings({ modelName: 'rent' })).map((t) => t.id)).toEqual([]);
   });
 
-  it('deletes a training whose data is still downloading: the download stops and nothing is written after', async () => {
+  it('deletes a training whose data is still downloading: the download is stopped and its folder removed for good', async () => {
     // A data source that sends a little and then stalls, the way a slow remote file does.
     let requested!: () => void;
     const downloading = new Promise<void>((resolve) => (requested = resolve));
