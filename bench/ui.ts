@@ -139,7 +139,9 @@ async function tableScrolled(ctx: BenchContext): Promise<Measurement> {
       await marks(page, ['ty:runs-table:rendered']);
       // Ten rows per frame (fast scrolling) to the end, loading the remaining pages on the way. Plain JavaScript in a
       // string: tsx would otherwise wrap the functions with helpers that do not exist in the page.
-      const r = await page.evaluate<{ frames: number[]; rows: string; ms: number }>(`new Promise((resolve) => {
+      const r = await page.evaluate<{ frames: number[]; rows: string; ms: number; tasks: number[] }>(`new Promise((resolve) => {
+        const tasks = [];
+        new PerformanceObserver((l) => { for (const e of l.getEntries()) tasks.push(e.duration); }).observe({ type: 'longtask' });
         const grid = document.querySelector('[role=grid]');
         const count = () => document.querySelector('[data-testid=runs-count]')?.textContent ?? '';
         const frames = [];
@@ -150,7 +152,7 @@ async function tableScrolled(ctx: BenchContext): Promise<Measurement> {
           last = t;
           grid.scrollTop += 300;
           const atEnd = grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 2;
-          if ((atEnd && !count().includes('more')) || t - start > 120000) resolve({ frames, rows: count(), ms: t - start });
+          if ((atEnd && !count().includes('more')) || t - start > 120000) resolve({ frames, rows: count(), ms: t - start, tasks });
           else requestAnimationFrame(step);
         };
         requestAnimationFrame(step);
@@ -163,6 +165,7 @@ async function tableScrolled(ctx: BenchContext): Promise<Measurement> {
         value: sorted[sorted.length - 1]!,
         note:
           `${r.frames.length} frames over ${fmt(r.ms)} ms to row ${TABLE_RUNS.toLocaleString('en-US')}; median frame ${fmt(median(r.frames))} ms, p95 ${fmt(p95)} ms, ${slow} over 50 ms; ` +
+          `${r.tasks.length} long tasks in the page (longest ${fmt(Math.max(0, ...r.tasks))} ms); ` +
           // Frame times follow the machine's load more than anything the page does: say what it was.
           `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
       };
