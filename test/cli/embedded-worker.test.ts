@@ -43,7 +43,9 @@ describe.each(BACKENDS)('an embedded command killed while a server runs, on %s',
     expect(dispatcher.workerId).toBe(hostname());
     const jobId = (await server.services.trainings.repo.get(id))!.job_id!;
     const orphan = (await dispatcher.queue.get(jobId))!;
-    expect(orphan.state).toBe('running');
+    // The program can print before the command records its handle: killed in between, the job is
+    // still 'starting', and the server finds the process through the handle file the executor wrote.
+    expect(['starting', 'running']).toContain(orphan.state);
     expect(orphan.worker).toMatch(new RegExp(`^${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:cli:\\d+$`));
 
     await eventually('the server taking the job over', async () => (await dispatcher.queue.get(jobId))?.worker === dispatcher.workerId, 30_000);
