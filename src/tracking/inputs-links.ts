@@ -6,7 +6,6 @@ import type { CompiledQuery } from 'kysely';
 import type { Executor } from '../store/open.js';
 import type { Run } from './entities.js';
 
-
 /** How links sit in the `inputs` table: datasets and models feed runs; runs output models. */
 export const LINK = {
   dataset: { source_type: 'DATASET', destination_type: 'RUN' },

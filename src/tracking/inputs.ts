@@ -10,7 +10,6 @@ import { LINK } from './inputs-links.js';
 import { requireActive, type RunService } from './runs.js';
 import { LIMITS } from './validation.js';
 
-
 export const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
 const MAX_DATASETS_PER_REQUEST = 1000;
 const RUN_ID = /^[a-zA-Z0-9][\w-]{0,255}$/;

@@ -1,5 +1,5 @@
 import { CompiledQuery } from 'kysely';
-import { dialectOf, type DialectName } from '../store/dialect.js';
+import { dialectOf, placeholder, type DialectName } from '../store/dialect.js';
 import type { Executor } from '../store/open.js';
 import { invalid } from '../errors.js';
 import { jsonDouble, type Metric } from './entities.js';
@@ -16,7 +16,6 @@ export interface MetricInput {
   datasetName?: string;
   datasetDigest?: string;
 }
-
 
 /**
  * Appends metric points to a run: one chunk per key, and the run's latest value per key moved
@@ -99,7 +98,7 @@ function placeholderRows(dialect: DialectName, rows: number, columns: number): s
   let n = 0;
   for (let r = 0; r < rows; r++) {
     const cells: string[] = [];
-    for (let c = 0; c < columns; c++) cells.push(dialect === 'sqlite' ? '?' : `$${++n}`);
+    for (let c = 0; c < columns; c++) cells.push(placeholder(dialect, ++n));
     out.push(`(${cells.join(', ')})`);
   }
   return out.join(', ');

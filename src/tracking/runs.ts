@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CompiledQuery, type Selectable, type Transaction } from 'kysely';
 import { invalid, notFound } from '../errors.js';
 import type { Database, RunsTable } from '../store/schema.js';
-import type { DialectName } from '../store/dialect.js';
+import { placeholder, type DialectName } from '../store/dialect.js';
 import type { Executor } from '../store/open.js';
 import { joinUri, readTogether, type TrackingContext } from './context.js';
 import { RUN_STATUSES, jsonDouble, type KeyValue, type Run, type RunStatus } from './entities.js';
@@ -334,5 +334,5 @@ async function upsertTags(tx: Transaction<Database>, runUuid: string, tags: read
 
 /** A run's row by id, as fixed SQL text: every logging request looks its run up, and the query builder would cost more than the lookup. */
 function runLookup(dialect: DialectName, runId: string): CompiledQuery<RunRow> {
-  return CompiledQuery.raw(`select * from runs where run_uuid = ${dialect === 'sqlite' ? '?' : '$1'}`, [runId]);
+  return CompiledQuery.raw(`select * from runs where run_uuid = ${placeholder(dialect, 1)}`, [runId]);
 }
