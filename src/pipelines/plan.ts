@@ -66,16 +66,15 @@ export async function planRun(
       const r = rendered.get(task.name)!;
       const latest = await deps.repo.cacheLatest(spec.name, task.name);
       const upstreamRuns = task.needs.filter((n) => runs.has(n));
+      const key = await computeTaskKey({ rendered: r, params, snapshotRoot, code: deps.code, upstream: simulated, connectionDigests: await stage(deps, task.name, r, scratch), images: deps.images });
       if (upstreamRuns.length > 0) {
         // Its inputs are not known until those run; the other parts can still be compared.
-        const partial = await computeTaskKey({ rendered: r, params, snapshotRoot, code: deps.code, upstream: simulated, connectionDigests: await stage(deps, task.name, r, scratch), images: deps.images });
-        const changed = latest ? changedParts(partial.parts, latest.keyParts).filter((p) => p !== 'inputs') : [];
+        const changed = latest ? changedParts(key.parts, latest.keyParts).filter((p) => p !== 'inputs') : [];
         runs.add(task.name);
         const reason = `upstream ${upstreamRuns.map((n) => `'${n}'`).join(', ')} run${upstreamRuns.length === 1 ? 's' : ''}${changed.length ? `; also changed: ${changed.join(', ')}` : ''}`;
-        planned.push({ name: task.name, action: 'run', changed, reason: withNotes(reason, partial.notes) });
+        planned.push({ name: task.name, action: 'run', changed, reason: withNotes(reason, key.notes) });
         continue;
       }
-      const key = await computeTaskKey({ rendered: r, params, snapshotRoot, code: deps.code, upstream: simulated, connectionDigests: await stage(deps, task.name, r, scratch), images: deps.images });
       const forced = force.includes(task.name);
       const entry = task.cache && !forced ? await deps.repo.cacheGet(key.key) : undefined;
       let present = entry !== undefined;
