@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { V1Client } from '../src/clients/index.js';
 import { uploadSource } from '../src/clients/v1-sources.js';
+import { FINISHED_STATES, type TrainingState } from '../src/trainings/resource.js';
 import type { BenchContext } from './context.js';
 import { median, type LoadClient } from './load-client.js';
 import type { Measurement, Row } from './report.js';
@@ -36,7 +37,7 @@ async function waitEnded(client: LoadClient, id: string): Promise<string> {
   for (;;) {
     const reply = await client.get(`${V1}/trainings/${id}`);
     const state = (JSON.parse(reply.body) as { status?: { state?: string } }).status?.state ?? `HTTP ${reply.status}`;
-    if (['succeeded', 'failed', 'cancelled'].includes(state) || reply.status !== 200) return state;
+    if (FINISHED_STATES.includes(state as TrainingState) || reply.status !== 200) return state;
     await sleep(20);
   }
 }

@@ -11,10 +11,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { V1Client } from '../../src/clients/index.js';
 import { uploadSource } from '../../src/clients/v1-sources.js';
+import { readProcStat } from '../../src/executors/processes.js';
 import { parseStoreUri } from '../../src/store/open.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/backends.js';
 import { Http, ml } from '../support/http.js';
-import { killGroups, processGroupOf } from '../support/processes.js';
+import { killGroups } from '../support/processes.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 /** Each test starts server processes from source (tsx); on a busy two-core machine that alone takes seconds. */
@@ -147,7 +148,7 @@ describe.each(BACKENDS)('server shutdown on %s', (backend) => {
       text += decoder.decode(value, { stream: true });
     }
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    const group = processGroupOf(pid);
+    const group = readProcStat(pid)!.pgrp;
     try {
       server.kill('SIGTERM');
       // Held by the open log stream, the exit would wait out the training; held by the stream's

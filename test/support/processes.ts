@@ -2,8 +2,9 @@
  * Process checks for executor tests. A zombie counts as gone: kill(pid, 0) still succeeds for
  * one, and orphans here may never be reaped (PID 1 of a container often does not reap).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { groupMembers } from '../../src/executors/processes.js';
 
 export function isRunning(pid: number): boolean {
   try {
@@ -44,29 +45,6 @@ export async function readPids(path: string, count: number): Promise<number[]> {
   });
 }
 
-/** The process group of a live process. */
-export function processGroupOf(pid: number): number {
-  // /proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces, so count from its ')'.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-}
-
-/** Whether any process of the group is still alive (zombies do not count). */
-function groupAlive(pgid: number): boolean {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-    } catch {
-      continue; // exited while we looked
-    }
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z') return true;
-  }
-  return false;
-}
-
 /**
  * Kills what a test started, whether or not the test got as far as stopping it, and waits until
  * it is gone: a job's wrapper still alive would write its exit file into a folder being removed.
@@ -79,5 +57,5 @@ export async function killGroups(pgids: number[]): Promise<void> {
       // already gone
     }
   }
-  await eventually(`process groups ${pgids.join(', ')} to end`, () => pgids.every((g) => !groupAlive(g)), 10_000);
+  await eventually(`process groups ${pgids.join(', ')} to end`, () => pgids.every((g) => groupMembers(g).length === 0), 10_000);
 }
